@@ -1,0 +1,320 @@
+/**
+ * The experiment schema: every parameter once, with its type, range, default, unit and help.
+ * Validation, the URL hash, the `sim` flags and (later) the sliders are all driven from here,
+ * so a new parameter is one entry in `kParamSpecs` and nothing else.
+ *
+ * The key names are a public contract (shared links, `--set`, saved configs): never rename one.
+ */
+
+export const kBaselineModes = ['none', 'average', 'average-inclusive', 'ema'] as const;
+export type BaselineMode = (typeof kBaselineModes)[number];
+
+export const kEnvKinds = ['gaussian', 'fixed', 'bernoulli'] as const;
+export type EnvKind = (typeof kEnvKinds)[number];
+
+export const kMaxArms = 64;
+export const kMinArms = 2;
+
+/** Every parameter of an experiment, resolved (no missing fields). */
+export interface Params {
+  arms: number;
+  agents: number;
+  steps: number;
+  seed: number;
+  window: number;
+  lr: number;
+  temperature: number;
+  baseline: BaselineMode;
+  baselineRate: number;
+  baselineInit: number;
+  env: EnvKind;
+  offset: number;
+  scale: number;
+  spread: number;
+  noise: number;
+  means: number[];
+}
+
+export type ParamKey = keyof Params;
+
+/**
+ * `run` parameters are shared by every group (groups advance in lock-step over the same arms);
+ * `group` parameters may differ between groups.
+ */
+export type ParamScope = 'run' | 'group';
+
+interface SpecBase {
+  key: ParamKey;
+  label: string;
+  help: string;
+  unit: string;
+  scope: ParamScope;
+  /** Can change while agents run (from the next step on); otherwise a change restarts the run. */
+  live: boolean;
+}
+
+export interface NumberSpec extends SpecBase {
+  type: 'int' | 'float';
+  min: number;
+  max: number;
+  /** The lower bound itself is not allowed (rates and scales that must be positive). */
+  minExclusive?: boolean;
+  defaultValue: number;
+  /** How a slider should move through the range. */
+  slider: 'linear' | 'log';
+}
+
+export interface EnumSpec extends SpecBase {
+  type: 'enum';
+  options: readonly string[];
+  defaultValue: string;
+}
+
+export interface ListSpec extends SpecBase {
+  type: 'list';
+  min: number;
+  max: number;
+  defaultValue: number[];
+}
+
+export type ParamSpec = NumberSpec | EnumSpec | ListSpec;
+
+export const kParamSpecs: readonly ParamSpec[] = [
+  {
+    key: 'arms', label: 'Arms', type: 'int', min: kMinArms, max: kMaxArms, defaultValue: 10,
+    slider: 'linear', unit: '', scope: 'run', live: false,
+    help: 'Number of actions (arms) every agent chooses between.',
+  },
+  {
+    key: 'agents', label: 'Agents', type: 'int', min: 1, max: 16_777_216, defaultValue: 2000,
+    slider: 'log', unit: 'agents', scope: 'group', live: false,
+    help: 'Independent agents (seeds) in a group; agent i of every group meets the same bandit and random numbers.',
+  },
+  {
+    key: 'steps', label: 'Steps', type: 'int', min: 1, max: 10_000_000, defaultValue: 1000,
+    slider: 'log', unit: 'steps', scope: 'run', live: true,
+    help: 'Steps to run: each step every agent picks an action, gets a reward and updates.',
+  },
+  {
+    key: 'seed', label: 'Seed', type: 'int', min: 0, max: 4_294_967_295, defaultValue: 1,
+    slider: 'linear', unit: '', scope: 'run', live: false,
+    help: 'Random seed (u32): the same seed replays the same run bit for bit.',
+  },
+  {
+    key: 'window', label: 'Stats window', type: 'int', min: 1, max: 1_000_000, defaultValue: 1,
+    slider: 'log', unit: 'steps', scope: 'run', live: false,
+    help: 'Each recorded row averages the statistics of this many steps (1 = every step).',
+  },
+  {
+    key: 'lr', label: 'Learning rate', type: 'float', min: 1e-4, max: 100, defaultValue: 0.1,
+    slider: 'log', unit: '', scope: 'group', live: true,
+    help: 'Step size of the update theta += lr * (R - b) * grad log pi(a).',
+  },
+  {
+    key: 'temperature', label: 'Temperature', type: 'float', min: 0.01, max: 100, defaultValue: 1,
+    slider: 'log', unit: '', scope: 'group', live: true,
+    help: 'Softmax temperature: pi = softmax(theta / temperature).',
+  },
+  {
+    key: 'baseline', label: 'Baseline', type: 'enum', options: kBaselineModes, defaultValue: 'average',
+    unit: '', scope: 'group', live: true,
+    help: 'What is subtracted from the reward: none, the average of earlier rewards, the average including this one, or an exponential average.',
+  },
+  {
+    key: 'baselineRate', label: 'Baseline rate', type: 'float', min: 0, minExclusive: true, max: 1,
+    defaultValue: 0.1, slider: 'log', unit: '', scope: 'group', live: true,
+    help: 'Rate beta of the exponential baseline: b += beta * (R - b).',
+  },
+  {
+    key: 'baselineInit', label: 'Initial baseline', type: 'float', min: -1e6, max: 1e6, defaultValue: 0,
+    slider: 'linear', unit: 'reward', scope: 'group', live: false,
+    help: 'Baseline before any reward is seen (average and ema modes).',
+  },
+  {
+    key: 'env', label: 'Environment', type: 'enum', options: kEnvKinds, defaultValue: 'gaussian',
+    unit: '', scope: 'group', live: false,
+    help: 'gaussian: per-agent arm values ~ N(offset, spread^2); fixed: the same means for all agents; bernoulli: 0/1 rewards with the given probabilities.',
+  },
+  {
+    key: 'offset', label: 'Reward offset', type: 'float', min: -1e4, max: 1e4, defaultValue: 0,
+    slider: 'linear', unit: 'reward', scope: 'group', live: true,
+    help: 'Added to every reward: all-positive rewards show why a baseline matters.',
+  },
+  {
+    key: 'scale', label: 'Reward scale', type: 'float', min: 0, minExclusive: true, max: 1000,
+    defaultValue: 1, slider: 'log', unit: '', scope: 'group', live: true,
+    help: 'Every reward is offset + scale * (arm value + noise).',
+  },
+  {
+    key: 'spread', label: 'Arm spread', type: 'float', min: 0, max: 100, defaultValue: 1,
+    slider: 'linear', unit: 'reward', scope: 'group', live: true,
+    help: 'gaussian: standard deviation of the arm values around the offset.',
+  },
+  {
+    key: 'noise', label: 'Reward noise', type: 'float', min: 0, max: 100, defaultValue: 1,
+    slider: 'linear', unit: 'reward', scope: 'group', live: true,
+    help: 'Standard deviation of the reward around its arm value (gaussian and fixed).',
+  },
+  {
+    key: 'means', label: 'Arm means', type: 'list', min: -1e4, max: 1e4, defaultValue: [],
+    unit: 'reward', scope: 'group', live: true,
+    help: 'fixed: the mean of each arm; bernoulli: each arm\'s probability of reward 1. Empty means evenly spaced from 0 to 1.',
+  },
+];
+
+const kSpecByKey = new Map<string, ParamSpec>(kParamSpecs.map((spec) => [spec.key, spec]));
+
+export function paramSpec(key: string): ParamSpec | undefined {
+  return kSpecByKey.get(key);
+}
+
+export const kGroupKeys = kParamSpecs.filter((s) => s.scope === 'group').map((s) => s.key);
+export const kLiveKeys = kParamSpecs.filter((s) => s.live).map((s) => s.key);
+
+export function defaultParams(): Params {
+  const params: Record<string, unknown> = {};
+  for (const spec of kParamSpecs) {
+    params[spec.key] = Array.isArray(spec.defaultValue) ? [...spec.defaultValue] : spec.defaultValue;
+  }
+  return params as unknown as Params;
+}
+
+/** A problem with one field; `field` is the key as the user wrote it (`groups[1].lr`, `lr`). */
+export interface FieldError {
+  field: string;
+  message: string;
+}
+
+export class ConfigError extends Error {
+  readonly errors: FieldError[];
+  constructor(errors: FieldError[]) {
+    super(errors.map(formatFieldError).join('\n'));
+    this.name = 'ConfigError';
+    this.errors = errors;
+  }
+}
+
+export function formatFieldError(error: FieldError): string {
+  return `${error.field}: ${error.message}`;
+}
+
+export function describeRange(spec: ParamSpec): string {
+  switch (spec.type) {
+    case 'enum':
+      return `one of ${spec.options.join(', ')}`;
+    case 'list':
+      return `comma-separated numbers in [${spec.min}, ${spec.max}]`;
+    default: {
+      const kind = spec.type === 'int' ? 'an integer' : 'a number';
+      const open = spec.minExclusive ? '(' : '[';
+      return `${kind} in ${open}${spec.min}, ${spec.max}]`;
+    }
+  }
+}
+
+type Checked<T> = { ok: true; value: T } | { ok: false; message: string };
+
+function quote(raw: unknown): string {
+  if (typeof raw === 'string') return JSON.stringify(raw.length > 40 ? `${raw.slice(0, 40)}...` : raw);
+  try {
+    const text = JSON.stringify(raw);
+    return text === undefined ? String(raw) : text.length > 40 ? `${text.slice(0, 40)}...` : text;
+  } catch {
+    return String(raw);
+  }
+}
+
+function checkNumber(spec: NumberSpec, value: number, raw: unknown): Checked<number> {
+  const inRange =
+    Number.isFinite(value) &&
+    (spec.minExclusive ? value > spec.min : value >= spec.min) &&
+    value <= spec.max &&
+    (spec.type === 'float' || Number.isInteger(value));
+  if (!inRange) return { ok: false, message: `must be ${describeRange(spec)}, got ${quote(raw)}` };
+  return { ok: true, value };
+}
+
+const kNumberPattern = /^[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?$/;
+
+function parseNumberText(text: string): number {
+  const trimmed = text.trim();
+  return kNumberPattern.test(trimmed) ? Number(trimmed) : Number.NaN;
+}
+
+/** Checks an already-typed value (from a JSON config or a live UI change). */
+export function checkValue(spec: ParamSpec, raw: unknown): Checked<Params[ParamKey]> {
+  switch (spec.type) {
+    case 'enum':
+      return typeof raw === 'string' && spec.options.includes(raw)
+        ? { ok: true, value: raw as Params[ParamKey] }
+        : { ok: false, message: `must be ${describeRange(spec)}, got ${quote(raw)}` };
+    case 'list': {
+      const list = typeof raw === 'string' ? parseListText(raw) : raw;
+      if (!Array.isArray(list) || list.length > kMaxArms) {
+        return { ok: false, message: `must be a list of at most ${kMaxArms} numbers, got ${quote(raw)}` };
+      }
+      const bad = list.findIndex((v) => typeof v !== 'number' || !Number.isFinite(v) || v < spec.min || v > spec.max);
+      if (bad >= 0) {
+        return { ok: false, message: `value ${bad + 1} must be a number in [${spec.min}, ${spec.max}], got ${quote(list[bad])}` };
+      }
+      return { ok: true, value: [...(list as number[])] };
+    }
+    default:
+      if (typeof raw !== 'number') return { ok: false, message: `must be ${describeRange(spec)}, got ${quote(raw)}` };
+      return checkNumber(spec, raw, raw);
+  }
+}
+
+function parseListText(text: string): number[] | null {
+  if (text.trim() === '') return [];
+  const values = text.split(',').map(parseNumberText);
+  return values.some((v) => Number.isNaN(v)) ? (null as unknown as number[]) : values;
+}
+
+/** Parses a value written as text (URL hash, `--set key=value`). */
+export function parseValue(spec: ParamSpec, text: string): Checked<Params[ParamKey]> {
+  switch (spec.type) {
+    case 'enum':
+      return checkValue(spec, text.trim());
+    case 'list': {
+      const list = parseListText(text);
+      if (list === null) return { ok: false, message: `must be ${describeRange(spec)}, got ${quote(text)}` };
+      return checkValue(spec, list);
+    }
+    default:
+      return checkNumber(spec, parseNumberText(text), text);
+  }
+}
+
+/** Writes a value so that `parseValue` gives it back exactly (shortest round-trip numbers). */
+export function formatValue(value: Params[ParamKey]): string {
+  return Array.isArray(value) ? value.map(String).join(',') : String(value);
+}
+
+/** The arm means a fixed or bernoulli group uses: the given ones, or evenly spaced 0..1. */
+export function resolvedMeans(params: Pick<Params, 'arms' | 'means'>): number[] {
+  if (params.means.length > 0) return params.means;
+  return Array.from({ length: params.arms }, (_, j) => j / (params.arms - 1));
+}
+
+/** Checks between fields of one resolved group; `prefix` names the group in messages. */
+export function checkCrossFields(params: Params, prefix: string): FieldError[] {
+  const errors: FieldError[] = [];
+  if (params.env !== 'gaussian' && params.means.length > 0) {
+    if (params.means.length !== params.arms) {
+      errors.push({
+        field: `${prefix}means`,
+        message: `needs one value per arm (arms=${params.arms}), got ${params.means.length}`,
+      });
+    } else if (params.env === 'bernoulli') {
+      const bad = params.means.findIndex((p) => p < 0 || p > 1);
+      if (bad >= 0) {
+        errors.push({
+          field: `${prefix}means`,
+          message: `bernoulli probabilities must be in [0, 1], value ${bad + 1} is ${params.means[bad]}`,
+        });
+      }
+    }
+  }
+  return errors;
+}
