@@ -42,7 +42,7 @@ interface GroupState {
   pending: Float64Array;
 }
 
-interface ParamChange {
+export interface ParamChange {
   /** Applies from step `afterStep + 1` on. */
   afterStep: number;
   group: number;
@@ -283,7 +283,7 @@ export class CpuEngine implements Engine {
   }
 
   async trajectory(group: number, agent: number): Promise<Trajectory> {
-    return replayAgent(this.config, this.#changes, group, agent, this.#stepsDone, this.#normals);
+    return replayAgent(this.config, this.#changes, group, agent, this.#stepsDone);
   }
 
   async readAgents(group: number): Promise<AgentStates> {
@@ -299,19 +299,26 @@ export class CpuEngine implements Engine {
     state.ema.set(states.ema);
   }
 
+  /** Sets the step counter (tests that run one step from a given state at step t use it). */
+  seekStep(stepsDone: number): void {
+    this.#stepsDone = stepsDone;
+  }
+
   dispose(): void {
     // Nothing to release: the arrays go with the object.
   }
 }
 
-/** Replays one agent with the engine's own kernel: the inspector's exact copy of its history. */
-function replayAgent(
+/**
+ * Replays one agent with the engine's own kernel: the inspector's exact copy of its history
+ * (for either engine: live changes are replayed at the step they took effect).
+ */
+export function replayAgent(
   config: ExperimentConfig,
   changes: readonly ParamChange[],
   group: number,
   agent: number,
   steps: number,
-  normals: Float32Array,
 ): Trajectory {
   const k = config.params.arms;
   let params = resolveGroups(config)[group];
@@ -320,6 +327,8 @@ function replayAgent(
   }
   let constants = stepConstants(params);
   const kernel = new AgentKernel(k, config.params.seed);
+  const normals = new Float32Array(k);
+  for (let j = 0; j < k; j++) normals[j] = armNormal(config.params.seed, agent, j, kernel.words);
   const prefs = new Float32Array(k);
   const rewardMean = new Float32Array(1);
   const ema = new Float32Array(1).fill(Math.fround(params.baselineInit));
@@ -343,7 +352,7 @@ function replayAgent(
       nextChange++;
       changed = true;
     }
-    if (changed) kernel.loadArms(constants, normals, agent * k);
+    if (changed) kernel.loadArms(constants, normals, 0);
     kernel.policy(prefs, 0, constants);
     out.probs.set(kernel.probs, (step - 1) * k);
     kernel.act(prefs, 0, rewardMean, ema, 0, agent, step, constants);

@@ -95,5 +95,6 @@ export function normalFromU32Pair(word0: number, word1: number): number {
   const u1 = uniformOpenFromU32(word0);
   const u2 = uniformFromU32(word1);
   const radius = f32(Math.sqrt(f32(-2 * f32(Math.log(u1)))));
-  return f32(radius * f32(Math.cos(f32(kTwoPiF32 * u2))));
+  // cos(2 pi u2) as -cos(2 pi (u2 - 1/2)): WGSL bounds cos's error only on [-pi, pi].
+  return f32(-f32(radius * f32(Math.cos(f32(kTwoPiF32 * f32(u2 - 0.5))))));
 }

@@ -133,7 +133,7 @@ export const kParamSpecs: readonly ParamSpec[] = [
   {
     key: 'env', label: 'Environment', type: 'enum', options: kEnvKinds, defaultValue: 'gaussian',
     unit: '', scope: 'group', live: false,
-    help: 'gaussian: per-agent arm values ~ N(offset, spread^2); fixed: the same means for all agents; bernoulli: 0/1 rewards with the given probabilities.',
+    help: 'gaussian: per-agent arm values ~ N(0, spread^2), expected reward offset + scale * value; fixed: the same means for all agents; bernoulli: 0/1 rewards with the given probabilities.',
   },
   {
     key: 'offset', label: 'Reward offset', type: 'float', min: -1e4, max: 1e4, defaultValue: 0,
@@ -148,7 +148,7 @@ export const kParamSpecs: readonly ParamSpec[] = [
   {
     key: 'spread', label: 'Arm spread', type: 'float', min: 0, max: 100, defaultValue: 1,
     slider: 'linear', unit: 'reward', scope: 'group', live: true,
-    help: 'gaussian: standard deviation of the arm values around the offset.',
+    help: 'gaussian: standard deviation of the arm values (before offset and scale).',
   },
   {
     key: 'noise', label: 'Reward noise', type: 'float', min: 0, max: 100, defaultValue: 1,
@@ -250,8 +250,9 @@ export function checkValue(spec: ParamSpec, raw: unknown): Checked<Params[ParamK
         : { ok: false, message: `must be ${describeRange(spec)}, got ${quote(raw)}` };
     case 'list': {
       const list = typeof raw === 'string' ? parseListText(raw) : raw;
-      if (!Array.isArray(list) || list.length > kMaxArms) {
-        return { ok: false, message: `must be a list of at most ${kMaxArms} numbers, got ${quote(raw)}` };
+      if (!Array.isArray(list)) return { ok: false, message: `must be ${describeRange(spec)}, got ${quote(raw)}` };
+      if (list.length > kMaxArms) {
+        return { ok: false, message: `must be a list of at most ${kMaxArms} numbers in [${spec.min}, ${spec.max}], got ${list.length} values` };
       }
       const bad = list.findIndex((v) => typeof v !== 'number' || !Number.isFinite(v) || v < spec.min || v > spec.max);
       if (bad >= 0) {

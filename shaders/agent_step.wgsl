@@ -1,0 +1,357 @@
+// The fused agent kernel: one invocation per agent advances `steps` steps with the agent's
+// preferences in private memory and touches global memory once per dispatch. GPU twin of
+// AgentKernel.act in src/core/agent.ts: same formulas, same order of f32 operations.
+//
+// Statistics: each invocation sums its agent-steps' statistics per stats window; at a window's
+// end (or the dispatch's end) the workgroup adds them up and writes one partial record per
+// workgroup and row; finalize_stats.wgsl combines the workgroups. Prepended: common.wgsl and a
+// line `const kArmCapacity: u32 = ...;` (private array size: the next power of two >= arms).
+
+override kArms: u32 = 10u;
+override kStats: bool = true;
+
+const kWorkgroupSize: u32 = 64u;
+const kHistogramBins: u32 = 64u;
+const kMaxGroups: u32 = 16u;
+// Accumulator slots: count, then scalars, then three blocks of kArms (probs, grad, grad^2).
+const kAccCount: u32 = 0u;
+const kAccReward: u32 = 1u;
+const kAccOptimal: u32 = 2u;
+const kAccBaseline: u32 = 3u;
+const kAccAdvantage: u32 = 4u;
+const kAccExpected: u32 = 5u;
+const kAccRegret: u32 = 6u;
+const kAccEntropy: u32 = 7u;
+const kAccProbOptimal: u32 = 8u;
+const kAccExactVar: u32 = 9u;
+const kAccSqNorm: u32 = 10u;
+const kAccSqNorm2: u32 = 11u;
+const kAccScalars: u32 = 12u;
+const kAccCapacity: u32 = kAccScalars + 3u * kArmCapacity;
+// Stats reduced per pass through workgroup memory (kReduceBlock * kWorkgroupSize floats).
+const kReduceBlock: u32 = 32u;
+
+const kBaselineNone: u32 = 0u;
+const kBaselineAverage: u32 = 1u;
+const kBaselineInclusive: u32 = 2u;
+const kBaselineEma: u32 = 3u;
+const kEnvGaussian: u32 = 0u;
+const kEnvFixed: u32 = 1u;
+const kEnvBernoulli: u32 = 2u;
+
+struct GroupParams {
+  lrOverTemperature: f32,
+  invTemperature: f32,
+  baseline: u32,
+  baselineRate: f32,
+  baselineInit: f32,
+  env: u32,
+  offset: f32,
+  scale: f32,
+  spread: f32,
+  rewardSd: f32,
+  agents: u32,
+  firstWorkgroup: u32,
+  workgroups: u32,
+  halted: u32,
+  pad0: u32,
+  pad1: u32,
+  means: array<f32, 64>,
+}
+
+struct StepUniforms {
+  firstStep: u32,
+  steps: u32,
+  window: u32,
+  // 1 when this dispatch continues a window begun by the previous one (row 0 adds to it).
+  continuesWindow: u32,
+  seed: u32,
+  groupCount: u32,
+  workgroupCount: u32,
+  // Agents in the state arrays (all groups, each padded to a workgroup multiple).
+  stateStride: u32,
+  rowsPerDispatch: u32,
+  pad0: u32,
+  pad1: u32,
+  pad2: u32,
+}
+
+@group(0) @binding(0) var<uniform> uniforms: StepUniforms;
+@group(0) @binding(1) var<storage, read> groups: array<GroupParams>;
+// Arm-major: prefs of arm j at [j * stateStride + agent], then the reward mean, then the ema.
+@group(0) @binding(2) var<storage, read_write> state: array<f32>;
+// [row * workgroupCount + workgroup] records of kAccScalars + 3 * kArms sums.
+@group(0) @binding(3) var<storage, read_write> partials: array<f32>;
+// [group * rowsPerDispatch + row] histograms of pi(optimal arm) after the row's last step.
+@group(0) @binding(4) var<storage, read_write> histograms: array<atomic<u32>>;
+// First step at which a group's preferences became non-finite (0xffffffff: never).
+@group(0) @binding(5) var<storage, read_write> divergedAt: array<atomic<u32>, kMaxGroups>;
+
+var<workgroup> reduceScratch: array<f32, kReduceBlock * kWorkgroupSize>;
+var<workgroup> workgroupHistogram: array<atomic<u32>, kHistogramBins>;
+
+var<private> prefs: array<f32, kArmCapacity>;
+var<private> weights: array<f32, kArmCapacity>;
+var<private> probs: array<f32, kArmCapacity>;
+var<private> armMean: array<f32, kArmCapacity>;
+var<private> acc: array<f32, kAccCapacity>;
+var<private> weightSum: f32;
+
+fn statCount() -> u32 {
+  return kAccScalars + 3u * kArms;
+}
+
+// Max-subtracted softmax of prefs / T into weights, probs and weightSum (>= 1: always finite).
+fn policy(invTemperature: f32) {
+  var maxPref = prefs[0];
+  for (var j = 1u; j < kArms; j++) { maxPref = max(maxPref, prefs[j]); }
+  var sum = 0.0;
+  for (var j = 0u; j < kArms; j++) {
+    let weight = exp((prefs[j] - maxPref) * invTemperature);
+    weights[j] = weight;
+    sum += weight;
+  }
+  for (var j = 0u; j < kArms; j++) { probs[j] = weights[j] / sum; }
+  weightSum = sum;
+}
+
+// Inverse-CDF sampling on the weights; never returns an arm of weight zero.
+fn sampleArm(u: f32) -> u32 {
+  let threshold = u * weightSum;
+  var cumulative = 0.0;
+  var lastPositive = 0u;
+  var chosen = 0xffffffffu;
+  for (var j = 0u; j < kArms; j++) {
+    cumulative += weights[j];
+    if (weights[j] > 0.0) { lastPositive = j; }
+    if (chosen == 0xffffffffu && threshold < cumulative) { chosen = j; }
+  }
+  return select(chosen, lastPositive, chosen == 0xffffffffu);
+}
+
+fn armVariance(p: GroupParams, j: u32) -> f32 {
+  if (p.env == kEnvBernoulli) {
+    let q = p.means[j];
+    return p.scale * p.scale * q * (1.0 - q);
+  }
+  return p.rewardSd * p.rewardSd;
+}
+
+// Exact variance of the gradient estimator at the current policy: see exactGradientVariance in
+// src/core/policy.ts for the derivation.
+fn exactGradientVariance(p: GroupParams, baseline: f32, factor: f32) -> f32 {
+  var sumSquaredProbs = 0.0;
+  var meanReward = 0.0;
+  for (var a = 0u; a < kArms; a++) {
+    sumSquaredProbs += probs[a] * probs[a];
+    meanReward += probs[a] * armMean[a];
+  }
+  var secondMoment = 0.0;
+  var squaredMean = 0.0;
+  for (var a = 0u; a < kArms; a++) {
+    let centred = armMean[a] - baseline;
+    secondMoment += probs[a] * (centred * centred + armVariance(p, a)) * (1.0 - 2.0 * probs[a] + sumSquaredProbs);
+    let meanGradient = probs[a] * (armMean[a] - meanReward);
+    squaredMean += meanGradient * meanGradient;
+  }
+  let scale = factor * p.invTemperature;
+  return scale * scale * max(0.0, secondMoment - squaredMean);
+}
+
+fn clearAccumulators() {
+  for (var s = 0u; s < kAccCapacity; s++) { acc[s] = 0.0; }
+}
+
+// Adds every invocation's accumulators into the workgroup's partial record for `row`.
+// Called by all invocations of the workgroup (uniform control flow).
+fn reduceWorkgroup(lid: u32, workgroupIndex: u32, row: u32, addToExisting: bool) {
+  let stats = statCount();
+  let record = (row * uniforms.workgroupCount + workgroupIndex) * stats;
+  for (var firstStat = 0u; firstStat < stats; firstStat += kReduceBlock) {
+    for (var s = 0u; s < kReduceBlock; s++) {
+      let stat = firstStat + s;
+      reduceScratch[s * kWorkgroupSize + lid] = select(0.0, acc[min(stat, kAccCapacity - 1u)], stat < stats);
+    }
+    workgroupBarrier();
+    if (lid < kReduceBlock && firstStat + lid < stats) {
+      var total = 0.0;
+      for (var i = 0u; i < kWorkgroupSize; i++) { total += reduceScratch[lid * kWorkgroupSize + i]; }
+      let at = record + firstStat + lid;
+      partials[at] = select(total, partials[at] + total, addToExisting);
+    }
+    workgroupBarrier();
+  }
+  clearAccumulators();
+}
+
+fn flushHistogram(lid: u32, groupIndex: u32, row: u32) {
+  workgroupBarrier();
+  if (lid < kHistogramBins) {
+    let count = atomicLoad(&workgroupHistogram[lid]);
+    if (count > 0u) {
+      atomicAdd(&histograms[(groupIndex * uniforms.rowsPerDispatch + row) * kHistogramBins + lid], count);
+      atomicStore(&workgroupHistogram[lid], 0u);
+    }
+  }
+  workgroupBarrier();
+}
+
+@compute @workgroup_size(kWorkgroupSize)
+fn main(
+  @builtin(workgroup_id) workgroupId: vec3<u32>,
+  @builtin(num_workgroups) workgroupGrid: vec3<u32>,
+  @builtin(local_invocation_index) lid: u32,
+) {
+  let workgroupIndex = workgroupId.x + workgroupId.y * workgroupGrid.x;
+  // Workgroups past the last group (2D grid rounding) run idle but join every barrier.
+  var groupIndex = 0u;
+  for (var g = 1u; g < uniforms.groupCount; g++) {
+    if (workgroupIndex >= groups[g].firstWorkgroup) { groupIndex = g; }
+  }
+  let p = groups[groupIndex];
+  let inGrid = workgroupIndex < uniforms.workgroupCount;
+  let localAgent = (workgroupIndex - p.firstWorkgroup) * kWorkgroupSize + lid;
+  let isActive = inGrid && localAgent < p.agents && p.halted == 0u;
+  let agentIndex = workgroupIndex * kWorkgroupSize + lid;
+  let stride = uniforms.stateStride;
+
+  if (lid < kHistogramBins) { atomicStore(&workgroupHistogram[lid], 0u); }
+  // Invocations of a workgroup may run one after another up to a barrier: none may count into
+  // the histogram before every slot is cleared.
+  workgroupBarrier();
+  clearAccumulators();
+
+  var rewardMean = 0.0;
+  var ema = 0.0;
+  var optimalArm = 0u;
+  if (isActive) {
+    for (var j = 0u; j < kArms; j++) { prefs[j] = state[j * stride + agentIndex]; }
+    rewardMean = state[kArms * stride + agentIndex];
+    ema = state[(kArms + 1u) * stride + agentIndex];
+    for (var j = 0u; j < kArms; j++) {
+      var value: f32;
+      if (p.env == kEnvGaussian) {
+        let words = philox4x32(vec4<u32>(0u, kPurposeArmValue, j, 0u), vec2<u32>(uniforms.seed, localAgent));
+        value = p.spread * normalFromU32Pair(words.x, words.y);
+      } else {
+        value = p.means[j];
+      }
+      armMean[j] = p.offset + p.scale * value;
+      if (armMean[j] > armMean[optimalArm]) { optimalArm = j; }
+    }
+    policy(p.invTemperature);
+  }
+  let bestMean = armMean[optimalArm];
+
+  var row = 0u;
+  var healthy = true;
+  for (var s = 0u; s < uniforms.steps; s++) {
+    let stepIndex = uniforms.firstStep + s;
+    if (isActive && healthy) {
+      let words = philox4x32(vec4<u32>(stepIndex, kPurposeStep, 0u, 0u), vec2<u32>(uniforms.seed, localAgent));
+      let action = sampleArm(uniformFromU32(words.x));
+
+      var reward: f32;
+      if (p.env == kEnvBernoulli) {
+        reward = select(p.offset, p.offset + p.scale, uniformFromU32(words.y) < p.means[action]);
+      } else if (p.rewardSd == 0.0) {
+        reward = armMean[action];
+      } else {
+        reward = armMean[action] + p.rewardSd * normalFromU32Pair(words.y, words.z);
+      }
+
+      let stepF = f32(stepIndex);
+      var baseline = 0.0;
+      var factor = 1.0;
+      var referenceBaseline = 0.0;
+      switch (p.baseline) {
+        case kBaselineAverage: {
+          baseline = select(rewardMean, p.baselineInit, stepIndex == 1u);
+          referenceBaseline = baseline;
+        }
+        case kBaselineInclusive: {
+          // Mean including this reward: R - b = ((t - 1) / t) (R - mean of earlier rewards).
+          baseline = rewardMean + (reward - rewardMean) / stepF;
+          factor = (stepF - 1.0) / stepF;
+          referenceBaseline = rewardMean;
+        }
+        case kBaselineEma: {
+          baseline = ema;
+          referenceBaseline = baseline;
+        }
+        default: {}
+      }
+      let advantage = reward - baseline;
+
+      if (kStats) {
+        acc[kAccCount] += 1.0;
+        acc[kAccReward] += reward;
+        acc[kAccOptimal] += select(0.0, 1.0, action == optimalArm);
+        acc[kAccBaseline] += baseline;
+        acc[kAccAdvantage] += advantage;
+        acc[kAccExactVar] += exactGradientVariance(p, referenceBaseline, factor);
+        let scaledAdvantage = advantage * p.invTemperature;
+        var squaredNorm = 0.0;
+        for (var j = 0u; j < kArms; j++) {
+          let gradient = scaledAdvantage * (select(0.0, 1.0, j == action) - probs[j]);
+          acc[kAccScalars + kArms + j] += gradient;
+          acc[kAccScalars + 2u * kArms + j] += gradient * gradient;
+          squaredNorm += gradient * gradient;
+        }
+        acc[kAccSqNorm] += squaredNorm;
+        acc[kAccSqNorm2] += squaredNorm * squaredNorm;
+      }
+
+      // REINFORCE for every arm: theta_j += lr * (R - b) * (1[j = a] - pi_j) / T.
+      let coefficient = p.lrOverTemperature * advantage;
+      for (var j = 0u; j < kArms; j++) {
+        prefs[j] = prefs[j] + coefficient * (select(0.0, 1.0, j == action) - probs[j]);
+        // abs(x) <= max finite f32 is false for inf and NaN alike.
+        if (!(abs(prefs[j]) <= 3.4028234663852886e38)) { healthy = false; }
+      }
+      rewardMean = rewardMean + (reward - rewardMean) / stepF;
+      ema = ema + p.baselineRate * (reward - ema);
+      if (!healthy) {
+        atomicMin(&divergedAt[groupIndex], stepIndex);
+      }
+      policy(p.invTemperature);
+
+      if (kStats && healthy) {
+        var expected = 0.0;
+        var maxPref = prefs[0];
+        for (var j = 1u; j < kArms; j++) { maxPref = max(maxPref, prefs[j]); }
+        var weighted = 0.0;
+        for (var j = 0u; j < kArms; j++) {
+          acc[kAccScalars + j] += probs[j];
+          expected += probs[j] * armMean[j];
+          weighted += probs[j] * (prefs[j] - maxPref) * p.invTemperature;
+        }
+        acc[kAccExpected] += expected;
+        acc[kAccRegret] += bestMean - expected;
+        acc[kAccEntropy] += log(weightSum) - weighted;
+        acc[kAccProbOptimal] += probs[optimalArm];
+      }
+    }
+
+    if (kStats) {
+      let windowEnds = stepIndex % uniforms.window == 0u;
+      if (windowEnds) {
+        if (isActive && healthy) {
+          let bin = min(u32(floor(probs[optimalArm] * f32(kHistogramBins))), kHistogramBins - 1u);
+          atomicAdd(&workgroupHistogram[bin], 1u);
+        }
+        flushHistogram(lid, groupIndex, row);
+      }
+      if (windowEnds || s + 1u == uniforms.steps) {
+        reduceWorkgroup(lid, workgroupIndex, row, row == 0u && uniforms.continuesWindow == 1u);
+        row += 1u;
+      }
+    }
+  }
+
+  if (isActive) {
+    for (var j = 0u; j < kArms; j++) { state[j * stride + agentIndex] = prefs[j]; }
+    state[kArms * stride + agentIndex] = rewardMean;
+    state[(kArms + 1u) * stride + agentIndex] = ema;
+  }
+}

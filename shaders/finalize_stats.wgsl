@@ -1,0 +1,73 @@
+// Second level of the statistics reduction: combines the per-workgroup partial records of each
+// (group, row) into means, and variances by pairwise (count, mean, M2) merging (Chan et al.),
+// which stays accurate where a global sum of squares in f32 would cancel.
+// One workgroup per (row, group); invocation i handles stats i, i + 64, ...
+// Prepended: common.wgsl and the kArmCapacity line, as for agent_step.wgsl.
+
+override kArms: u32 = 10u;
+
+const kFinalizeWorkgroupSize: u32 = 64u;
+const kStatScalars: u32 = 12u;
+const kStatSqNorm: u32 = 10u;
+const kStatSqNorm2: u32 = 11u;
+
+struct FinalizeUniforms {
+  workgroupCount: u32,
+  rowsPerDispatch: u32,
+  groupCount: u32,
+  pad0: u32,
+  // Per group: first workgroup and workgroup count (x, y), packed as vec4s for uniform layout.
+  groupWorkgroups: array<vec4<u32>, 16>,
+}
+
+@group(0) @binding(0) var<uniform> uniforms: FinalizeUniforms;
+@group(0) @binding(1) var<storage, read> partials: array<f32>;
+// [group * rowsPerDispatch + row] records: count, then the mean of every slot, except that
+// second-moment slots (grad^2, squared norm^2) hold the variance of their first-moment slot.
+@group(0) @binding(2) var<storage, read_write> rows: array<f32>;
+
+fn statCount() -> u32 {
+  return kStatScalars + 3u * kArms;
+}
+
+// The first-moment slot paired with a second-moment slot, or the slot itself.
+fn firstMomentOf(stat: u32) -> u32 {
+  if (stat == kStatSqNorm2) { return kStatSqNorm; }
+  if (stat >= kStatScalars + 2u * kArms) { return stat - kArms; }
+  return stat;
+}
+
+@compute @workgroup_size(kFinalizeWorkgroupSize)
+fn main(@builtin(workgroup_id) id: vec3<u32>, @builtin(local_invocation_index) lid: u32) {
+  let row = id.x;
+  let groupIndex = id.y;
+  let stats = statCount();
+  let info = uniforms.groupWorkgroups[groupIndex];
+  let first = info.x;
+  let count = info.y;
+  let out = (groupIndex * uniforms.rowsPerDispatch + row) * stats;
+  for (var stat = lid; stat < stats; stat += kFinalizeWorkgroupSize) {
+    let pair = firstMomentOf(stat);
+    let isVariance = pair != stat;
+    var n = 0.0;
+    var mean = 0.0;
+    var m2 = 0.0;
+    for (var w = first; w < first + count; w++) {
+      let record = (row * uniforms.workgroupCount + w) * stats;
+      let nb = partials[record];
+      if (nb == 0.0) { continue; }
+      let meanB = partials[record + pair] / nb;
+      var m2b = 0.0;
+      if (isVariance) { m2b = max(0.0, partials[record + stat] - partials[record + pair] * meanB); }
+      let total = n + nb;
+      let delta = meanB - mean;
+      mean += delta * nb / total;
+      m2 += m2b + delta * delta * n * nb / total;
+      n = total;
+    }
+    var value = mean;
+    if (stat == 0u) { value = n; }
+    if (isVariance) { value = select(0.0, m2 / n, n > 0.0); }
+    rows[out + stat] = value;
+  }
+}

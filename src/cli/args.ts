@@ -1,0 +1,187 @@
+/**
+ * `sim`'s command line: flags to a plain `SimArgs` record. Every value that the schema knows is
+ * parsed and range-checked here, so a bad `--set` or `--sweep` fails before anything runs, with
+ * a message that names the flag and the key.
+ */
+import type { Sweep } from '../core/config.ts';
+import { type ParamKey, type Params, kGroupKeys, paramSpec, parseValue } from '../core/schema.ts';
+import { UsageError } from './errors.ts';
+
+export const kEngineChoices = ['auto', 'cpu', 'gpu'] as const;
+export type EngineChoice = (typeof kEngineChoices)[number];
+
+export const kOutputFormats = ['csv', 'json'] as const;
+export type OutputFormat = (typeof kOutputFormats)[number];
+
+/** One `--set key=value`, already parsed and range-checked. */
+export interface SetArg {
+  key: ParamKey;
+  value: Params[ParamKey];
+  /** As the user wrote it, for messages. */
+  text: string;
+}
+
+export interface SimArgs {
+  help: boolean;
+  preset: string | null;
+  configFile: string | null;
+  sets: SetArg[];
+  sweeps: Sweep[];
+  engine: EngineChoice;
+  /** File to write; null for stdout. */
+  out: string | null;
+  format: OutputFormat;
+  quiet: boolean;
+}
+
+interface FlagSpec {
+  name: string;
+  takesValue: boolean;
+  repeatable: boolean;
+}
+
+const kFlags: readonly FlagSpec[] = [
+  { name: '--help', takesValue: false, repeatable: true },
+  { name: '--preset', takesValue: true, repeatable: false },
+  { name: '--config', takesValue: true, repeatable: false },
+  { name: '--set', takesValue: true, repeatable: true },
+  { name: '--sweep', takesValue: true, repeatable: true },
+  { name: '--engine', takesValue: true, repeatable: false },
+  { name: '--out', takesValue: true, repeatable: false },
+  { name: '--format', takesValue: true, repeatable: false },
+  { name: '--quiet', takesValue: false, repeatable: true },
+];
+
+const kShortFlags: Record<string, string> = { '-h': '--help', '-o': '--out', '-q': '--quiet' };
+
+function quoted(text: string): string {
+  return JSON.stringify(text);
+}
+
+function splitAssignment(flag: string, text: string, example: string): [string, string] {
+  const eq = text.indexOf('=');
+  if (eq <= 0) throw new UsageError(`${flag} ${quoted(text)}: expected ${example}`);
+  return [text.slice(0, eq).trim(), text.slice(eq + 1)];
+}
+
+function knownKey(flag: string, key: string): ParamKey {
+  const spec = paramSpec(key);
+  if (!spec) throw new UsageError(`${flag} ${key}: unknown key (see sim --help for the keys)`);
+  return spec.key;
+}
+
+/** `--set key=value`: any schema key; the value as the URL hash would write it. */
+export function parseSetArg(text: string): SetArg {
+  const [rawKey, valueText] = splitAssignment('--set', text, 'key=value, e.g. --set lr=0.1');
+  const key = knownKey('--set', rawKey);
+  const parsed = parseValue(paramSpec(key)!, valueText);
+  if (!parsed.ok) throw new UsageError(`--set ${key}: ${parsed.message}`);
+  return { key, value: parsed.value, text };
+}
+
+/**
+ * `--sweep key=v1,v2,...`: one group per value. Only group keys can be swept; the list key
+ * `means` separates its values by `;` (`--sweep "means=0,1;1,0"`).
+ */
+export function parseSweepArg(text: string): Sweep {
+  const [rawKey, valuesText] = splitAssignment('--sweep', text, 'key=v1,v2,..., e.g. --sweep lr=0.1,0.4');
+  const key = knownKey('--sweep', rawKey);
+  const spec = paramSpec(key)!;
+  if (spec.scope !== 'group') {
+    throw new UsageError(
+      `--sweep ${key}: is shared by all groups and cannot be swept; use --set (sweepable: ${kGroupKeys.join(', ')})`,
+    );
+  }
+  const separator = spec.type === 'list' ? ';' : ',';
+  const items = valuesText.split(separator);
+  const values: Params[ParamKey][] = [];
+  items.forEach((item, i) => {
+    if (item.trim() === '' && spec.type !== 'list') {
+      throw new UsageError(`--sweep ${key}: value ${i + 1} is empty (separate values by "${separator}")`);
+    }
+    const parsed = parseValue(spec, item);
+    if (!parsed.ok) {
+      const where = items.length > 1 ? ` value ${i + 1}` : '';
+      throw new UsageError(`--sweep ${key}:${where} ${parsed.message}`);
+    }
+    values.push(parsed.value);
+  });
+  return { key, values };
+}
+
+function parseChoice<T extends string>(flag: string, text: string, choices: readonly T[]): T {
+  if ((choices as readonly string[]).includes(text)) return text as T;
+  throw new UsageError(`${flag}: must be one of ${choices.join(', ')}, got ${quoted(text)}`);
+}
+
+/** The format an output file's extension asks for, or null when it says nothing. */
+export function formatFromPath(path: string): OutputFormat | null {
+  const match = /\.([A-Za-z0-9]+)$/.exec(path);
+  const ext = match?.[1].toLowerCase();
+  return ext === 'csv' || ext === 'json' ? ext : null;
+}
+
+/** Parses `sim`'s arguments (without `node` and the script). Throws UsageError. */
+export function parseSimArgs(argv: readonly string[]): SimArgs {
+  const seen = new Set<string>();
+  const args: SimArgs = {
+    help: false, preset: null, configFile: null, sets: [], sweeps: [],
+    engine: 'auto', out: null, format: 'csv', quiet: false,
+  };
+  let format: OutputFormat | null = null;
+  for (let i = 0; i < argv.length; i++) {
+    const word = argv[i];
+    if (!word.startsWith('-') || word === '-' || word === '--') {
+      throw new UsageError(`unexpected argument ${quoted(word)} (flags start with --; see sim --help)`);
+    }
+    const eq = word.indexOf('=');
+    const written = word.startsWith('--') && eq > 0 ? word.slice(0, eq) : word;
+    const name = kShortFlags[written] ?? written;
+    const flag = kFlags.find((f) => f.name === name);
+    if (!flag) throw new UsageError(`unknown flag ${written} (see sim --help)`);
+    if (seen.has(name) && !flag.repeatable) throw new UsageError(`${name} given twice`);
+    seen.add(name);
+
+    let value = '';
+    if (flag.takesValue) {
+      if (written !== word) value = word.slice(eq + 1);
+      else if (i + 1 < argv.length && !(argv[i + 1].startsWith('--') && argv[i + 1].length > 2)) value = argv[++i];
+      else throw new UsageError(`${name} needs a value`);
+    } else if (written !== word) {
+      throw new UsageError(`${name} takes no value, got ${quoted(word.slice(eq + 1))}`);
+    }
+
+    switch (name) {
+      case '--help': args.help = true; break;
+      case '--quiet': args.quiet = true; break;
+      case '--preset': args.preset = value; break;
+      case '--config': args.configFile = value; break;
+      case '--set': args.sets.push(parseSetArg(value)); break;
+      case '--sweep': {
+        const sweep = parseSweepArg(value);
+        if (args.sweeps.some((s) => s.key === sweep.key)) throw new UsageError(`--sweep ${sweep.key}: swept twice`);
+        args.sweeps.push(sweep);
+        break;
+      }
+      case '--engine': args.engine = parseChoice('--engine', value, kEngineChoices); break;
+      case '--format': format = parseChoice('--format', value, kOutputFormats); break;
+      case '--out':
+        if (value.trim() === '') throw new UsageError('--out needs a file name');
+        args.out = value;
+        break;
+    }
+  }
+  if (args.out !== null) {
+    const fromPath = formatFromPath(args.out);
+    if (fromPath === null && format === null) {
+      throw new UsageError(`--out ${args.out}: cannot tell the format from the extension; use .csv or .json, or --format`);
+    }
+    if (fromPath !== null && format !== null && fromPath !== format) {
+      throw new UsageError(`--format ${format}: contradicts --out ${args.out}`);
+    }
+    args.format = fromPath ?? format ?? 'csv';
+  } else {
+    args.format = format ?? 'csv';
+  }
+  return args;
+}

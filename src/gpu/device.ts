@@ -1,0 +1,71 @@
+/**
+ * The one device gate: every engine gets its GPUDevice here. It handles a missing WebGPU, a null
+ * adapter, limits, device loss and uncaptured errors, and says in words what went wrong.
+ */
+
+export class GpuUnavailableError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'GpuUnavailableError';
+  }
+}
+
+export interface GpuContext {
+  /** Kept reachable on purpose: Dawn in Node crashes if the adapter is collected while in use. */
+  adapter: GPUAdapter;
+  device: GPUDevice;
+  /** e.g. "google swiftshader (software)" or "nvidia hopper". */
+  adapterDescription: string;
+  /** A CPU implementation of WebGPU (SwiftShader): correct, but no faster than the CPU engine. */
+  software: boolean;
+  /** Resolves when the device is lost, with the reason in words. */
+  lost: Promise<string>;
+  /** The latest error the device reported outside an error scope, if any. */
+  takeUncapturedError(): string | null;
+}
+
+function describeAdapter(info: GPUAdapterInfo | undefined): { text: string; software: boolean } {
+  const vendor = info?.vendor ?? '';
+  const architecture = info?.architecture ?? '';
+  const device = info?.device ?? '';
+  const description = info?.description ?? '';
+  const software =
+    /swiftshader|llvmpipe|lavapipe|software/i.test(`${vendor} ${architecture} ${description}`) ||
+    (info as { isFallbackAdapter?: boolean } | undefined)?.isFallbackAdapter === true;
+  const text = [vendor, architecture, device, description].filter((s) => s !== '').join(' ') || 'unknown adapter';
+  return { text: software ? `${text} (software)` : text, software };
+}
+
+/** Opens a device on `gpu` (navigator.gpu in a browser, the `webgpu` package in Node). */
+export async function openGpu(gpu: GPU | undefined | null): Promise<GpuContext> {
+  if (!gpu) throw new GpuUnavailableError('WebGPU is not available here (no navigator.gpu)');
+  const adapter = await gpu.requestAdapter({ powerPreference: 'high-performance' });
+  if (!adapter) throw new GpuUnavailableError('WebGPU found no adapter (no GPU, or it is blocked)');
+  const limits = adapter.limits;
+  const device = await adapter.requestDevice({
+    label: 'PolicyGradientPlayground.device',
+    requiredLimits: {
+      maxStorageBufferBindingSize: limits.maxStorageBufferBindingSize,
+      maxBufferSize: limits.maxBufferSize,
+      maxComputeWorkgroupsPerDimension: limits.maxComputeWorkgroupsPerDimension,
+    },
+  });
+  const { text, software } = describeAdapter(adapter.info);
+  let uncaptured: string | null = null;
+  device.addEventListener('uncapturederror', (event) => {
+    uncaptured = (event as GPUUncapturedErrorEvent).error.message;
+  });
+  const lost = device.lost.then((info) => `GPU device lost (${info.reason}): ${info.message || 'no reason given'}`);
+  return {
+    adapter,
+    device,
+    adapterDescription: text,
+    software,
+    lost,
+    takeUncapturedError() {
+      const error = uncaptured;
+      uncaptured = null;
+      return error;
+    },
+  };
+}

@@ -1,0 +1,37 @@
+/** Second-level reduction (shaders/finalize_stats.wgsl): per (row, group), across workgroups. */
+import { armCapacity } from './layout.ts';
+import { composeShader, kShaderSources } from './shaders.ts';
+
+export class FinalizeStatsKernel {
+  readonly pipeline: GPUComputePipeline;
+
+  constructor(device: GPUDevice, arms: number) {
+    const module = device.createShaderModule({
+      label: 'FinalizeStatsKernel.module',
+      code: composeShader(kShaderSources.finalizeStats, armCapacity(arms)),
+    });
+    this.pipeline = device.createComputePipeline({
+      label: 'FinalizeStatsKernel.pipeline',
+      layout: 'auto',
+      compute: { module, entryPoint: 'main', constants: { kArms: arms } },
+    });
+  }
+
+  createBindGroup(device: GPUDevice, uniforms: GPUBuffer, partials: GPUBuffer, rows: GPUBuffer): GPUBindGroup {
+    return device.createBindGroup({
+      label: 'FinalizeStatsKernel.bindGroup',
+      layout: this.pipeline.getBindGroupLayout(0),
+      entries: [
+        { binding: 0, resource: { buffer: uniforms } },
+        { binding: 1, resource: { buffer: partials } },
+        { binding: 2, resource: { buffer: rows } },
+      ],
+    });
+  }
+
+  encode(pass: GPUComputePassEncoder, bindGroup: GPUBindGroup, rows: number, groups: number): void {
+    pass.setPipeline(this.pipeline);
+    pass.setBindGroup(0, bindGroup);
+    pass.dispatchWorkgroups(rows, groups);
+  }
+}

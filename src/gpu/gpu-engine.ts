@@ -1,0 +1,453 @@
+/**
+ * The GPU engine: every agent of every group advances in one fused dispatch per chunk of steps
+ * (shaders/agent_step.wgsl); statistics are reduced on the GPU in two levels and only the small
+ * per-row block comes back, through a pool of staging buffers. Agent state leaves the GPU only
+ * when asked (readAgents, the inspector).
+ */
+import { type StepConstants, stepConstants } from '../core/agent.ts';
+import { type ExperimentConfig, resolveGroups, validateConfig } from '../core/config.ts';
+import { type ParamChange, checkLivePatch, replayAgent } from '../core/cpu-engine.ts';
+import type { AgentStates, Engine, LiveParams, Trajectory } from '../core/engine.ts';
+import { ConfigError, type Params } from '../core/schema.ts';
+import { StatsLayout, type StatsSink, kHistogramBins, scalarIndex, writeQuantiles } from '../core/stats.ts';
+import { AgentStepKernel, kUniformSlotBytes } from './agent-step-kernel.ts';
+import { GpuUnavailableError, type GpuContext } from './device.ts';
+import { FinalizeStatsKernel } from './finalize-kernel.ts';
+import {
+  type GroupPlacement,
+  gpuStatCount,
+  kFinalizeUniformsBytes,
+  kGroupParamsBytes,
+  kMaxGpuGroups,
+  kWorkgroupSize,
+  packFinalizeUniforms,
+  packGroupParams,
+  packStepUniforms,
+} from './layout.ts';
+import { ReadbackPool } from './readback-pool.ts';
+
+export interface GpuEngineOptions {
+  /** Reduce statistics (default). Without, the kernel is the pure compute bound (benchmark). */
+  stats?: boolean;
+  /** Most steps one dispatch advances (default 256). 1 gives the naive one-dispatch-per-step variant. */
+  maxStepsPerDispatch?: number;
+  /** Most stats rows one dispatch produces (default 16); lowered further to fit device memory. */
+  maxRowsPerDispatch?: number;
+}
+
+const kUniformSlots = 64;
+const kNeverDiverged = 0xffffffff;
+/** Stays under every device's limits and keeps the partial records of a dispatch modest. */
+const kPartialsBudgetBytes = 64 * 1024 * 1024;
+
+interface Piece {
+  firstStep: number;
+  steps: number;
+  continuing: boolean;
+  /** Rows finished by this piece (window ends inside it). */
+  rows: number;
+}
+
+/** Splits `steps` steps after `done` into dispatches: a window never spans a row slot change. */
+export function planPieces(done: number, steps: number, window: number, maxSteps: number, maxRows: number, stats: boolean): Piece[] {
+  const pieces: Piece[] = [];
+  let at = done;
+  let remaining = steps;
+  while (remaining > 0) {
+    let length: number;
+    const intoWindow = at % window;
+    if (!stats) length = Math.min(remaining, maxSteps);
+    else if (intoWindow !== 0) length = Math.min(remaining, window - intoWindow, maxSteps);
+    else if (remaining >= window && window <= maxSteps) {
+      length = Math.min(Math.floor(remaining / window), maxRows, Math.floor(maxSteps / window)) * window;
+    } else length = Math.min(remaining, maxSteps, window);
+    const rows = stats ? Math.floor((at + length) / window) - Math.floor(at / window) : 0;
+    pieces.push({ firstStep: at + 1, steps: length, continuing: stats && intoWindow !== 0, rows });
+    at += length;
+    remaining -= length;
+  }
+  return pieces;
+}
+
+function mib(bytes: number): string {
+  return `${(bytes / 1048576).toFixed(0)} MiB`;
+}
+
+export class GpuEngine implements Engine {
+  readonly kind = 'gpu' as const;
+  readonly description: string;
+  readonly config: ExperimentConfig;
+  readonly layout: StatsLayout;
+  readonly #context: GpuContext;
+  readonly #device: GPUDevice;
+  readonly #arms: number;
+  readonly #window: number;
+  readonly #withStats: boolean;
+  readonly #maxSteps: number;
+  readonly #rowsPerDispatch: number;
+  readonly #params: Params[];
+  readonly #constants: StepConstants[];
+  readonly #placements: GroupPlacement[];
+  readonly #workgroupCount: number;
+  readonly #stateStride: number;
+  readonly #statCount: number;
+  readonly #stepKernel: AgentStepKernel;
+  readonly #finalizeKernel: FinalizeStatsKernel | null;
+  readonly #buffers: GPUBuffer[] = [];
+  readonly #uniforms: GPUBuffer;
+  readonly #groupsBuffer: GPUBuffer;
+  readonly #state: GPUBuffer;
+  readonly #histograms: GPUBuffer;
+  readonly #divergedAtBuffer: GPUBuffer;
+  readonly #rowsBuffer: GPUBuffer;
+  readonly #stepBindGroup: GPUBindGroup;
+  readonly #finalizeBindGroup: GPUBindGroup | null;
+  readonly #pool: ReadbackPool;
+  readonly #uniformData = new ArrayBuffer(kUniformSlots * kUniformSlotBytes);
+  readonly #groupData: ArrayBuffer;
+  readonly #rowValues: Float64Array;
+  readonly #rowHistogram = new Uint32Array(kHistogramBins);
+  readonly #changes: ParamChange[] = [];
+  readonly #divergedAt: number[];
+  #stepsDone = 0;
+  #lostReason: string | null = null;
+  #disposed = false;
+
+  private constructor(config: ExperimentConfig, context: GpuContext, options: GpuEngineOptions) {
+    this.config = structuredClone(validateConfig(config));
+    this.#context = context;
+    const device = context.device;
+    this.#device = device;
+    this.description = context.adapterDescription;
+    const k = this.config.params.arms;
+    this.#arms = k;
+    this.#window = this.config.params.window;
+    this.#withStats = options.stats ?? true;
+    this.#maxSteps = Math.max(1, Math.floor(options.maxStepsPerDispatch ?? 256));
+    this.layout = new StatsLayout(k);
+    this.#params = resolveGroups(this.config);
+    if (this.#params.length > kMaxGpuGroups) {
+      throw new ConfigError([{ field: 'groups', message: `the GPU engine runs at most ${kMaxGpuGroups} groups` }]);
+    }
+    this.#constants = this.#params.map(stepConstants);
+    this.#divergedAt = this.#params.map(() => 0);
+    let firstWorkgroup = 0;
+    this.#placements = this.#params.map((p) => {
+      const workgroups = Math.ceil(p.agents / kWorkgroupSize);
+      const placement = { agents: p.agents, firstWorkgroup, workgroups, halted: false };
+      firstWorkgroup += workgroups;
+      return placement;
+    });
+    this.#workgroupCount = firstWorkgroup;
+    this.#stateStride = firstWorkgroup * kWorkgroupSize;
+    this.#statCount = gpuStatCount(k);
+    this.#rowValues = new Float64Array(this.layout.count);
+
+    const limits = device.limits;
+    const bindingLimit = Math.min(limits.maxStorageBufferBindingSize, limits.maxBufferSize);
+    const stateBytes = this.#stateStride * (k + 2) * 4;
+    if (stateBytes > bindingLimit) {
+      const most = Math.floor(bindingLimit / ((k + 2) * 4) / kWorkgroupSize) * kWorkgroupSize;
+      throw new ConfigError([{
+        field: 'agents',
+        message: `${this.#stateStride} agents x ${k} arms need ${mib(stateBytes)} of agent state; this GPU allows ${mib(bindingLimit)} per buffer, so at most ${most} agents in all groups together`,
+      }]);
+    }
+    const recordBytes = this.#workgroupCount * this.#statCount * 4;
+    const partialsLimit = Math.min(bindingLimit, kPartialsBudgetBytes);
+    this.#rowsPerDispatch = Math.max(1, Math.min(options.maxRowsPerDispatch ?? 16, Math.floor(partialsLimit / recordBytes)));
+    if (this.#withStats && recordBytes > bindingLimit) {
+      throw new ConfigError([{ field: 'agents', message: `too many agents for statistics on this GPU (${mib(recordBytes)} per row)` }]);
+    }
+
+    const make = (label: string, size: number, usage: number) => {
+      const buffer = device.createBuffer({ label: `GpuEngine.${label}`, size: Math.max(16, Math.ceil(size / 4) * 4), usage });
+      this.#buffers.push(buffer);
+      return buffer;
+    };
+    const S = GPUBufferUsage;
+    this.#uniforms = make('uniforms', kUniformSlots * kUniformSlotBytes, S.UNIFORM | S.COPY_DST);
+    this.#groupData = new ArrayBuffer(kMaxGpuGroups * kGroupParamsBytes);
+    this.#groupsBuffer = make('groups', this.#groupData.byteLength, S.STORAGE | S.COPY_DST);
+    this.#state = make('state', stateBytes, S.STORAGE | S.COPY_DST | S.COPY_SRC);
+    const partials = make('partials', this.#withStats ? this.#rowsPerDispatch * recordBytes : 16, S.STORAGE);
+    const groupRows = this.#params.length * this.#rowsPerDispatch;
+    this.#histograms = make('histograms', groupRows * kHistogramBins * 4, S.STORAGE | S.COPY_DST | S.COPY_SRC);
+    this.#divergedAtBuffer = make('divergedAt', kMaxGpuGroups * 4, S.STORAGE | S.COPY_DST | S.COPY_SRC);
+    this.#rowsBuffer = make('rows', groupRows * this.#statCount * 4, S.STORAGE | S.COPY_SRC);
+    const finalizeUniforms = make('finalizeUniforms', kFinalizeUniformsBytes, S.UNIFORM | S.COPY_DST);
+
+    this.#stepKernel = new AgentStepKernel(device, k, this.#withStats);
+    this.#stepBindGroup = this.#stepKernel.createBindGroup(device, {
+      uniforms: this.#uniforms,
+      groups: this.#groupsBuffer,
+      state: this.#state,
+      partials,
+      histograms: this.#histograms,
+      divergedAt: this.#divergedAtBuffer,
+    });
+    this.#finalizeKernel = this.#withStats ? new FinalizeStatsKernel(device, k) : null;
+    this.#finalizeBindGroup = this.#finalizeKernel?.createBindGroup(device, finalizeUniforms, partials, this.#rowsBuffer) ?? null;
+    this.#pool = new ReadbackPool(device, 'GpuEngine.readback');
+
+    for (let g = 0; g < this.#params.length; g++) this.#writeGroupParams(g);
+    device.queue.writeBuffer(this.#divergedAtBuffer, 0, new Uint32Array(kMaxGpuGroups).fill(kNeverDiverged));
+    const finalizeData = new ArrayBuffer(kFinalizeUniformsBytes);
+    packFinalizeUniforms(new DataView(finalizeData), this.#workgroupCount, this.#rowsPerDispatch, this.#placements);
+    device.queue.writeBuffer(finalizeUniforms, 0, finalizeData);
+    this.#params.forEach((p, g) => {
+      if (p.baselineInit === 0) return;
+      const placement = this.#placements[g];
+      const offset = ((k + 1) * this.#stateStride + placement.firstWorkgroup * kWorkgroupSize) * 4;
+      device.queue.writeBuffer(this.#state, offset, new Float32Array(p.agents).fill(p.baselineInit));
+    });
+    void context.lost.then((reason) => {
+      this.#lostReason = reason;
+    });
+  }
+
+  /** Builds the engine; a config the device cannot hold is refused with a ConfigError. */
+  static async create(config: ExperimentConfig, context: GpuContext, options: GpuEngineOptions = {}): Promise<GpuEngine> {
+    const device = context.device;
+    device.pushErrorScope('validation');
+    device.pushErrorScope('out-of-memory');
+    let engine: GpuEngine | null = null;
+    let failure: unknown = null;
+    try {
+      engine = new GpuEngine(config, context, options);
+    } catch (error) {
+      failure = error;
+    }
+    const outOfMemory = await device.popErrorScope();
+    const invalid = await device.popErrorScope();
+    if (failure) throw failure;
+    const problem = outOfMemory ?? invalid;
+    if (problem) {
+      engine?.dispose();
+      throw new GpuUnavailableError(`GPU engine set-up failed: ${problem.message}`);
+    }
+    return engine as GpuEngine;
+  }
+
+  get stepsDone(): number {
+    return this.#stepsDone;
+  }
+
+  get rowsPerDispatch(): number {
+    return this.#rowsPerDispatch;
+  }
+
+  divergedAt(group: number): number {
+    return this.#divergedAt[group];
+  }
+
+  #writeGroupParams(g: number): void {
+    packGroupParams(new DataView(this.#groupData), g * kGroupParamsBytes, this.#constants[g], this.#placements[g]);
+    this.#device.queue.writeBuffer(this.#groupsBuffer, g * kGroupParamsBytes, this.#groupData, g * kGroupParamsBytes, kGroupParamsBytes);
+  }
+
+  #checkHealthy(): void {
+    if (this.#disposed) throw new Error('GPU engine used after dispose()');
+    if (this.#lostReason) throw new GpuUnavailableError(this.#lostReason);
+    const uncaptured = this.#context.takeUncapturedError();
+    if (uncaptured) throw new GpuUnavailableError(`GPU error: ${uncaptured}`);
+  }
+
+  async advance(steps: number, sink: StatsSink): Promise<void> {
+    this.#checkHealthy();
+    const pieces = planPieces(this.#stepsDone, Math.max(0, Math.floor(steps)), this.#window, this.#maxSteps, this.#rowsPerDispatch, this.#withStats);
+    this.#stepsDone += pieces.reduce((sum, p) => sum + p.steps, 0);
+    const pending: Promise<void>[] = [];
+    for (let first = 0; first < pieces.length; first += kUniformSlots) {
+      pending.push(this.#submit(pieces.slice(first, first + kUniformSlots), sink));
+    }
+    await Promise.all(pending);
+  }
+
+  async #submit(pieces: Piece[], sink: StatsSink): Promise<void> {
+    const device = this.#device;
+    const view = new DataView(this.#uniformData);
+    pieces.forEach((piece, slot) => {
+      packStepUniforms(view, slot * kUniformSlotBytes, {
+        firstStep: piece.firstStep,
+        steps: piece.steps,
+        window: this.#window,
+        continuing: piece.continuing,
+        seed: this.config.params.seed,
+        groupCount: this.#params.length,
+        workgroupCount: this.#workgroupCount,
+        stateStride: this.#stateStride,
+        rowsPerDispatch: this.#rowsPerDispatch,
+      });
+    });
+    device.queue.writeBuffer(this.#uniforms, 0, this.#uniformData, 0, pieces.length * kUniformSlotBytes);
+
+    const groups = this.#params.length;
+    const rowFloats = groups * this.#rowsPerDispatch * this.#statCount;
+    const histogramWords = groups * this.#rowsPerDispatch * kHistogramBins;
+    const pieceBytes = (rowFloats + histogramWords) * 4;
+    const reporting = pieces.filter((p) => p.rows > 0);
+    const stagingBytes = reporting.length * pieceBytes + kMaxGpuGroups * 4;
+    const staging = this.#pool.acquire(stagingBytes);
+
+    const encoder = device.createCommandEncoder({ label: 'GpuEngine.advance' });
+    let reported = 0;
+    let pass: GPUComputePassEncoder | null = null;
+    pieces.forEach((piece, slot) => {
+      if (this.#withStats) encoder.clearBuffer(this.#histograms);
+      pass ??= encoder.beginComputePass({ label: 'GpuEngine.stepPass' });
+      this.#stepKernel.encode(pass, this.#stepBindGroup, slot, this.#workgroupCount, device.limits.maxComputeWorkgroupsPerDimension);
+      if (piece.rows > 0 && this.#finalizeKernel && this.#finalizeBindGroup) {
+        this.#finalizeKernel.encode(pass, this.#finalizeBindGroup, piece.rows, groups);
+      }
+      if (this.#withStats) {
+        pass.end();
+        pass = null;
+      }
+      if (piece.rows > 0) {
+        const at = reported * pieceBytes;
+        encoder.copyBufferToBuffer(this.#rowsBuffer, 0, staging, at, rowFloats * 4);
+        encoder.copyBufferToBuffer(this.#histograms, 0, staging, at + rowFloats * 4, histogramWords * 4);
+        reported++;
+      }
+    });
+    (pass as GPUComputePassEncoder | null)?.end();
+    encoder.copyBufferToBuffer(this.#divergedAtBuffer, 0, staging, reported * pieceBytes, kMaxGpuGroups * 4);
+    device.queue.submit([encoder.finish()]);
+
+    try {
+      await staging.mapAsync(GPUMapMode.READ, 0, stagingBytes);
+    } catch (error) {
+      this.#checkHealthy();
+      throw new GpuUnavailableError(`GPU readback failed: ${(error as Error).message}`);
+    }
+    try {
+      this.#checkHealthy();
+      const mapped = staging.getMappedRange(0, stagingBytes);
+      const divergedWords = new Uint32Array(mapped, reported * pieceBytes, kMaxGpuGroups);
+      const newlyDiverged: number[] = [];
+      for (let g = 0; g < groups; g++) {
+        if (divergedWords[g] !== kNeverDiverged && this.#divergedAt[g] === 0) {
+          this.#divergedAt[g] = divergedWords[g];
+          newlyDiverged.push(g);
+        }
+      }
+      reporting.forEach((piece, index) => {
+        const floats = new Float32Array(mapped, index * pieceBytes, rowFloats);
+        const histograms = new Uint32Array(mapped, index * pieceBytes + rowFloats * 4, histogramWords);
+        const firstRowEnd = (Math.floor((piece.firstStep - 1) / this.#window) + 1) * this.#window;
+        for (let g = 0; g < groups; g++) {
+          for (let r = 0; r < piece.rows; r++) {
+            const rowEnd = firstRowEnd + r * this.#window;
+            const diverged = this.#divergedAt[g];
+            if (diverged > 0 && rowEnd >= diverged) break;
+            this.#emitRow(g, rowEnd, floats, histograms, g * this.#rowsPerDispatch + r, sink);
+          }
+        }
+      });
+      for (const g of newlyDiverged) {
+        this.#placements[g].halted = true;
+        this.#writeGroupParams(g);
+        sink.diverged?.(g, this.#divergedAt[g], `group ${g} diverged at step ${this.#divergedAt[g]}: preferences became non-finite (lower lr or the reward scale)`);
+      }
+    } finally {
+      this.#pool.release(staging);
+    }
+  }
+
+  #emitRow(group: number, rowEnd: number, floats: Float32Array, histograms: Uint32Array, slot: number, sink: StatsSink): void {
+    const k = this.#arms;
+    const base = slot * this.#statCount;
+    const values = this.#rowValues;
+    const layout = this.layout;
+    // GPU slots: count, reward, optimal, baseline, advantage, expected, regret, entropy,
+    // prob optimal, exact var, squared norm (mean), squared norm (variance), then per arm.
+    values[scalarIndex('mean_reward')] = floats[base + 1];
+    values[scalarIndex('frac_optimal')] = floats[base + 2];
+    values[scalarIndex('mean_baseline')] = floats[base + 3];
+    values[scalarIndex('mean_advantage')] = floats[base + 4];
+    values[scalarIndex('mean_expected_reward')] = floats[base + 5];
+    values[scalarIndex('mean_regret')] = floats[base + 6];
+    values[scalarIndex('mean_entropy')] = floats[base + 7];
+    values[scalarIndex('mean_prob_optimal')] = floats[base + 8];
+    values[scalarIndex('exact_grad_var')] = floats[base + 9];
+    values[scalarIndex('grad_sqnorm_mean')] = floats[base + 10];
+    values[scalarIndex('grad_sqnorm_var')] = floats[base + 11];
+    let totalVariance = 0;
+    for (let j = 0; j < k; j++) {
+      values[layout.probOffset + j] = floats[base + 12 + j];
+      values[layout.gradMeanOffset + j] = floats[base + 12 + k + j];
+      const variance = floats[base + 12 + 2 * k + j];
+      values[layout.gradVarOffset + j] = variance;
+      totalVariance += variance;
+    }
+    values[scalarIndex('grad_var')] = totalVariance;
+    this.#rowHistogram.set(histograms.subarray(slot * kHistogramBins, (slot + 1) * kHistogramBins));
+    writeQuantiles(values, this.#rowHistogram);
+    sink.record(group, rowEnd, values, this.#rowHistogram);
+  }
+
+  setGroupParams(group: number, patch: Partial<LiveParams>): void {
+    if (!this.#params[group]) throw new ConfigError([{ field: 'group', message: `no group ${group}` }]);
+    this.#params[group] = checkLivePatch(this.#params[group], patch, group);
+    this.#constants[group] = stepConstants(this.#params[group]);
+    this.#writeGroupParams(group);
+    this.#changes.push({ afterStep: this.#stepsDone, group, patch: { ...patch } });
+  }
+
+  async trajectory(group: number, agent: number): Promise<Trajectory> {
+    return replayAgent(this.config, this.#changes, group, agent, this.#stepsDone);
+  }
+
+  /** Copies `group`'s planes of the state buffer out: prefs (arm-major on the GPU), reward mean, ema. */
+  async readAgents(group: number): Promise<AgentStates> {
+    this.#checkHealthy();
+    const k = this.#arms;
+    const placement = this.#placements[group];
+    const n = placement.agents;
+    const first = placement.firstWorkgroup * kWorkgroupSize;
+    const planeBytes = n * 4;
+    const staging = this.#pool.acquire(planeBytes * (k + 2));
+    const encoder = this.#device.createCommandEncoder({ label: 'GpuEngine.readAgents' });
+    for (let plane = 0; plane < k + 2; plane++) {
+      encoder.copyBufferToBuffer(this.#state, (plane * this.#stateStride + first) * 4, staging, plane * planeBytes, planeBytes);
+    }
+    this.#device.queue.submit([encoder.finish()]);
+    await staging.mapAsync(GPUMapMode.READ, 0, planeBytes * (k + 2));
+    try {
+      const planes = new Float32Array(staging.getMappedRange(0, planeBytes * (k + 2)));
+      const prefs = new Float32Array(n * k);
+      for (let j = 0; j < k; j++) for (let i = 0; i < n; i++) prefs[i * k + j] = planes[j * n + i];
+      return { prefs, rewardMean: planes.slice(k * n, (k + 1) * n), ema: planes.slice((k + 1) * n, (k + 2) * n) };
+    } finally {
+      this.#pool.release(staging);
+    }
+  }
+
+  /** Overwrites a group's agent state (tests start both engines from one state this way). */
+  writeAgents(group: number, states: AgentStates): void {
+    const k = this.#arms;
+    const placement = this.#placements[group];
+    const n = placement.agents;
+    const first = placement.firstWorkgroup * kWorkgroupSize;
+    const plane = new Float32Array(n);
+    for (let j = 0; j < k; j++) {
+      for (let i = 0; i < n; i++) plane[i] = states.prefs[i * k + j];
+      this.#device.queue.writeBuffer(this.#state, (j * this.#stateStride + first) * 4, plane);
+    }
+    this.#device.queue.writeBuffer(this.#state, (k * this.#stateStride + first) * 4, Float32Array.from(states.rewardMean));
+    this.#device.queue.writeBuffer(this.#state, ((k + 1) * this.#stateStride + first) * 4, Float32Array.from(states.ema));
+  }
+
+  /** Sets the step counter (tests that run one step from a given state at step t use it). */
+  seekStep(stepsDone: number): void {
+    this.#stepsDone = stepsDone;
+  }
+
+  dispose(): void {
+    if (this.#disposed) return;
+    this.#disposed = true;
+    for (const buffer of this.#buffers) buffer.destroy();
+    this.#pool.destroy();
+  }
+}

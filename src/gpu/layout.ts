@@ -1,0 +1,111 @@
+/**
+ * Byte layouts shared with the WGSL structs (GroupParams, StepUniforms, FinalizeUniforms).
+ * test/gpu/layout.test.ts parses the shaders and checks these offsets against them.
+ */
+import type { StepConstants } from '../core/agent.ts';
+import { kMaxArms } from '../core/schema.ts';
+
+export const kWorkgroupSize = 64;
+export const kMaxGpuGroups = 16;
+/** Accumulator slots before the per-arm blocks (count + 11 scalars), as in agent_step.wgsl. */
+export const kAccScalars = 12;
+
+export const kGroupParamsBytes = 16 * 4 + kMaxArms * 4;
+export const kGroupParamsFields = [
+  'lrOverTemperature', 'invTemperature', 'baseline', 'baselineRate', 'baselineInit', 'env', 'offset',
+  'scale', 'spread', 'rewardSd', 'agents', 'firstWorkgroup', 'workgroups', 'halted', 'pad0', 'pad1', 'means',
+] as const;
+
+export const kStepUniformsBytes = 12 * 4;
+export const kStepUniformsFields = [
+  'firstStep', 'steps', 'window', 'continuesWindow', 'seed', 'groupCount', 'workgroupCount', 'stateStride',
+  'rowsPerDispatch', 'pad0', 'pad1', 'pad2',
+] as const;
+
+export const kFinalizeUniformsBytes = 4 * 4 + kMaxGpuGroups * 16;
+
+const kBaselineCodes = { none: 0, average: 1, 'average-inclusive': 2, ema: 3 } as const;
+const kEnvCodes = { gaussian: 0, fixed: 1, bernoulli: 2 } as const;
+
+export interface GroupPlacement {
+  agents: number;
+  firstWorkgroup: number;
+  workgroups: number;
+  halted: boolean;
+}
+
+/** Writes one GroupParams struct at `byteOffset`. */
+export function packGroupParams(
+  target: DataView,
+  byteOffset: number,
+  c: StepConstants,
+  placement: GroupPlacement,
+): void {
+  const f = (i: number, v: number) => target.setFloat32(byteOffset + 4 * i, v, true);
+  const u = (i: number, v: number) => target.setUint32(byteOffset + 4 * i, v, true);
+  f(0, c.lrOverTemperature);
+  f(1, c.invTemperature);
+  u(2, kBaselineCodes[c.baseline]);
+  f(3, c.baselineRate);
+  f(4, c.baselineInit);
+  u(5, kEnvCodes[c.env]);
+  f(6, c.offset);
+  f(7, c.scale);
+  f(8, c.spread);
+  f(9, c.rewardSd);
+  u(10, placement.agents);
+  u(11, placement.firstWorkgroup);
+  u(12, placement.workgroups);
+  u(13, placement.halted ? 1 : 0);
+  u(14, 0);
+  u(15, 0);
+  for (let j = 0; j < kMaxArms; j++) f(16 + j, j < c.means.length ? c.means[j] : 0);
+}
+
+export interface StepUniforms {
+  firstStep: number;
+  steps: number;
+  window: number;
+  continuing: boolean;
+  seed: number;
+  groupCount: number;
+  workgroupCount: number;
+  stateStride: number;
+  rowsPerDispatch: number;
+}
+
+export function packStepUniforms(target: DataView, byteOffset: number, s: StepUniforms): void {
+  const values = [
+    s.firstStep, s.steps, s.window, s.continuing ? 1 : 0, s.seed, s.groupCount, s.workgroupCount,
+    s.stateStride, s.rowsPerDispatch, 0, 0, 0,
+  ];
+  values.forEach((v, i) => target.setUint32(byteOffset + 4 * i, v >>> 0, true));
+}
+
+export function packFinalizeUniforms(
+  target: DataView,
+  workgroupCount: number,
+  rowsPerDispatch: number,
+  placements: readonly GroupPlacement[],
+): void {
+  target.setUint32(0, workgroupCount, true);
+  target.setUint32(4, rowsPerDispatch, true);
+  target.setUint32(8, placements.length, true);
+  target.setUint32(12, 0, true);
+  placements.forEach((p, g) => {
+    target.setUint32(16 + 16 * g, p.firstWorkgroup, true);
+    target.setUint32(16 + 16 * g + 4, p.workgroups, true);
+  });
+}
+
+/** Statistic slots per row on the GPU: count, 11 scalars, then probs, grad, grad^2 per arm. */
+export function gpuStatCount(arms: number): number {
+  return kAccScalars + 3 * arms;
+}
+
+/** Private arrays in WGSL need a constant size: the next power of two >= arms (at least 4). */
+export function armCapacity(arms: number): number {
+  let capacity = 4;
+  while (capacity < arms) capacity *= 2;
+  return capacity;
+}

@@ -1,0 +1,333 @@
+import { describe, expect, it } from 'vitest';
+import { type ExperimentConfig, defaultConfig, validateConfig } from '../../src/core/config.ts';
+import { CpuEngine } from '../../src/core/cpu-engine.ts';
+import type { AgentStates, Engine } from '../../src/core/engine.ts';
+import { ConfigError, type Params, kBaselineModes } from '../../src/core/schema.ts';
+import { type StatsSink, kHistogramBins } from '../../src/core/stats.ts';
+import { openNodeGpu } from '../../src/gpu/node-gpu.ts';
+import { GpuEngine } from '../../src/gpu/gpu-engine.ts';
+import { testGpu, withErrorScopes } from './harness.ts';
+
+interface Row {
+  group: number;
+  step: number;
+  values: Float64Array;
+  histogram: Uint32Array;
+}
+
+function collector(rows: Row[], diverged: number[] = []): StatsSink {
+  return {
+    record: (group, step, values, histogram) => rows.push({ group, step, values: values.slice(), histogram: histogram.slice() }),
+    diverged: (group) => diverged.push(group),
+  };
+}
+
+function config(params: Partial<Params>, groups: Partial<Params>[] = [{}]): ExperimentConfig {
+  const base = defaultConfig();
+  return validateConfig({ params: { ...base.params, ...params }, groups });
+}
+
+/** A deterministic pseudo-random state (prefs in [-3, 3], baselines in [-1, 1]). */
+function randomStates(agents: number, arms: number, seed: number): AgentStates {
+  let x = seed >>> 0;
+  const next = () => {
+    x = (Math.imul(x, 1664525) + 1013904223) >>> 0;
+    return x / 2 ** 32;
+  };
+  return {
+    prefs: Float32Array.from({ length: agents * arms }, () => 6 * next() - 3),
+    rewardMean: Float32Array.from({ length: agents }, () => 2 * next() - 1),
+    ema: Float32Array.from({ length: agents }, () => 2 * next() - 1),
+  };
+}
+
+/**
+ * Agents whose preferences agree within `tolerance(theta)`. Where both engines took the same
+ * actions, preferences differ only through f32 rounding and the accuracy WGSL allows its
+ * builtins (exp: 3 + 2|x| ulp; log: 2^-21 absolute near 1; cos: 2^-11 absolute), which reach
+ * rewards through the Box-Muller normals: each normal may differ by up to ~3e-3 (see
+ * rng.test.ts), each step's preferences by lr * scale * (spread + noise) * 3e-3. Over tens to
+ * hundreds of steps these mostly cancel: 1e-2 * (1 + |theta|) is loose for them and still far
+ * below the change one different action makes (lr * |R - b|, ~0.1 to 1 here).
+ */
+function prefsAgreement(
+  a: Float32Array,
+  b: Float32Array,
+  arms: number,
+  tolerance: (theta: number) => number = (theta) => 1e-2 * (1 + Math.abs(theta)),
+): { agreeing: number; agents: number } {
+  const agents = a.length / arms;
+  let agreeing = 0;
+  for (let i = 0; i < agents; i++) {
+    let ok = true;
+    for (let j = 0; j < arms; j++) {
+      const x = a[i * arms + j];
+      const y = b[i * arms + j];
+      if (!(Math.abs(x - y) <= tolerance(x))) ok = false;
+    }
+    if (ok) agreeing++;
+  }
+  return { agreeing, agents };
+}
+
+async function runBoth(cfg: ExperimentConfig, chunks: number[]): Promise<{ cpu: Row[]; gpu: Row[]; cpuEngine: CpuEngine; gpuEngine: GpuEngine }> {
+  const context = await testGpu();
+  const cpuEngine = new CpuEngine(cfg);
+  const gpuEngine = await GpuEngine.create(cfg, context);
+  const cpu: Row[] = [];
+  const gpu: Row[] = [];
+  for (const steps of chunks) {
+    await cpuEngine.advance(steps, collector(cpu));
+    await gpuEngine.advance(steps, collector(gpu));
+  }
+  return { cpu, gpu, cpuEngine, gpuEngine };
+}
+
+const byKey = (rows: Row[]) => new Map(rows.map((r) => [`${r.group}:${r.step}`, r]));
+
+describe('GPU engine against the CPU reference', () => {
+  it('one step from the same state gives the same preferences (f32 tolerance)', async () => {
+    const { device } = await testGpu();
+    await withErrorScopes(device, async () => {
+      const lr = 0.3;
+      const cases: [Partial<Params>, (theta: number) => number][] = [
+        // No reward noise: only exp and division differ. exp's WGSL error is 3 + 2|x| ulp with
+        // |x| <= 6 here (prefs in [-3, 3]), so pi differs by ~2e-6 relative and theta by
+        // lr * |R - b| * 2e-6 < 1e-5 for |R - b| < 4; plus one f32 ulp of theta.
+        [{ env: 'fixed', means: [0, 0.5, 1, 1.5, 2, 2.5, 3, 1, 0, 2], noise: 0 }, (t) => 1e-5 * (1 + Math.abs(t))],
+        // Gaussian arms and noise: each normal may differ by up to r * 2^-11 + 1e-3 (r <= 5.8),
+        // so R by (spread + noise) * 4e-3 and theta by lr times that.
+        [{ env: 'gaussian', spread: 1, noise: 1 }, (t) => lr * 2 * 4e-3 + 1e-5 * (1 + Math.abs(t))],
+      ];
+      for (const [env, tolerance] of cases) {
+        for (const baseline of kBaselineModes) {
+          const cfg = config({ arms: 10, agents: 1000, lr, baseline, offset: 0.5, ...env });
+          const cpu = new CpuEngine(cfg);
+          const gpu = await GpuEngine.create(cfg, await testGpu());
+          const states = randomStates(1000, 10, 7);
+          cpu.writeAgents(0, states);
+          gpu.writeAgents(0, states);
+          cpu.seekStep(41);
+          gpu.seekStep(41);
+          await cpu.advance(1, collector([]));
+          await gpu.advance(1, collector([]));
+          const a = await cpu.readAgents(0);
+          const b = await gpu.readAgents(0);
+          expect(prefsAgreement(a.prefs, b.prefs, 10, tolerance), `${env.env} ${baseline}`).toEqual({ agreeing: 1000, agents: 1000 });
+          for (let i = 0; i < 1000; i++) {
+            expect(Math.abs(a.rewardMean[i] - b.rewardMean[i])).toBeLessThanOrEqual(tolerance(a.rewardMean[i]));
+            expect(Math.abs(a.ema[i] - b.ema[i])).toBeLessThanOrEqual(tolerance(a.ema[i]));
+          }
+          gpu.dispose();
+        }
+      }
+    });
+  });
+
+  it.each(kBaselineModes)('10-armed testbed, 4096 agents x 300 steps, baseline %s: statistics agree', async (baseline) => {
+    const { device } = await testGpu();
+    await withErrorScopes(device, async () => {
+      const agents = 4096;
+      const cfg = config({ arms: 10, agents, steps: 300, lr: 0.1, baseline, env: 'gaussian', offset: 0, spread: 1, noise: 1 });
+      const { cpu, gpu, cpuEngine, gpuEngine } = await runBoth(cfg, [300]);
+      expect(gpu.length).toBe(300);
+      expect(cpu.length).toBe(300);
+      const layout = cpuEngine.layout;
+      const gpuRows = byKey(gpu);
+      let worst = 0;
+      for (const row of cpu) {
+        const other = gpuRows.get(`${row.group}:${row.step}`);
+        expect(other, `gpu row for step ${row.step}`).toBeDefined();
+        // Standard errors of a mean over N agents. Probabilities and indicators lie in [0, 1],
+        // so their variance is at most m (1 - m). Rewards: var(R) <= noise^2 + E[max_j q_j^2]
+        // < 1 + 4 for 10 standard-normal arms, so SD(R) < 2.3. Both engines use the same random
+        // numbers, so their difference is far below these; 4 SE catches a wrong formula.
+        const check = (name: string, se: number) => {
+          const i = layout.index(name);
+          const diff = Math.abs(row.values[i] - (other as Row).values[i]);
+          worst = Math.max(worst, diff / (4 * se));
+          expect(diff, `${name} at step ${row.step}`).toBeLessThanOrEqual(4 * se);
+        };
+        const bounded = (name: string) => {
+          const m = row.values[layout.index(name)];
+          check(name, Math.sqrt(Math.max(m * (1 - m), 1 / agents) / agents));
+        };
+        bounded('frac_optimal');
+        bounded('mean_prob_optimal');
+        for (let j = 0; j < 10; j++) bounded(`mean_prob_${j}`);
+        check('mean_reward', 2.3 / Math.sqrt(agents));
+        check('mean_expected_reward', 2.3 / Math.sqrt(agents));
+        // Variances: relative SE of a variance over N samples ~ sqrt(2 / N) for near-normal data;
+        // heavier tails (kurtosis up to ~10 here) give sqrt(kurtosis / N) ~ 0.05.
+        const varianceScale = row.values[layout.index('grad_var')];
+        check('grad_var', 0.05 * varianceScale + 1e-6);
+        check('exact_grad_var', 0.05 * row.values[layout.index('exact_grad_var')] + 1e-6);
+        let histogramTotal = 0;
+        for (let b = 0; b < kHistogramBins; b++) histogramTotal += (other as Row).histogram[b];
+        expect(histogramTotal).toBe(agents);
+      }
+      const agreement = prefsAgreement((await cpuEngine.readAgents(0)).prefs, (await gpuEngine.readAgents(0)).prefs, 10);
+      // A path splits when rounding flips one of its 300 actions: each step's probabilities
+      // differ by ~1e-5 (the normals above), so a flip has probability ~k * 1e-5 per step and
+      // ~3% of paths split over 300 steps (measured 2-4%). A wrong formula splits them all.
+      expect(agreement.agreeing / agreement.agents).toBeGreaterThanOrEqual(0.9);
+      console.log(`baseline ${baseline}: worst |gpu - cpu| / 4 SE = ${worst.toFixed(4)}, prefs agree for ${agreement.agreeing}/${agreement.agents} agents`);
+      gpuEngine.dispose();
+    });
+  });
+
+  it.each([
+    [1, 2],
+    [63, 3],
+    [65, 10],
+    [1000, 64],
+  ])('awkward shape: %i agents x %i arms', async (agents, arms) => {
+    const { device } = await testGpu();
+    await withErrorScopes(device, async () => {
+      const cfg = config({ arms, agents, lr: 0.2, env: 'gaussian', baseline: 'ema' });
+      const { cpu, gpu, cpuEngine, gpuEngine } = await runBoth(cfg, [20]);
+      expect(gpu.map((r) => r.step)).toEqual(cpu.map((r) => r.step));
+      const a = await cpuEngine.readAgents(0);
+      const b = await gpuEngine.readAgents(0);
+      const agreement = prefsAgreement(a.prefs, b.prefs, arms);
+      expect(agreement.agreeing).toBeGreaterThanOrEqual(Math.floor(0.99 * agents));
+      const frac = cpuEngine.layout.index('frac_optimal');
+      for (let r = 0; r < cpu.length; r++) {
+        expect(Math.abs(cpu[r].values[frac] - gpu[r].values[frac])).toBeLessThanOrEqual(0.02 + 1 / agents);
+        expect(gpu[r].histogram.reduce((s, v) => s + v, 0)).toBe(agents);
+      }
+      gpuEngine.dispose();
+    });
+  });
+
+  it('several groups of unequal size in one dispatch, each with its own parameters', async () => {
+    const { device } = await testGpu();
+    await withErrorScopes(device, async () => {
+      const sizes = [1, 63, 65, 1000];
+      const cfg = config({ arms: 3, env: 'fixed', means: [0, 0.5, 1], noise: 0.5 }, [
+        { agents: 1, baseline: 'none' },
+        { agents: 63, baseline: 'average', lr: 0.5 },
+        { agents: 65, baseline: 'average-inclusive', env: 'bernoulli', means: [0.2, 0.5, 0.8] },
+        { agents: 1000, baseline: 'ema', temperature: 2 },
+      ]);
+      const { cpu, gpu, cpuEngine, gpuEngine } = await runBoth(cfg, [30]);
+      expect(gpu.length).toBe(4 * 30);
+      for (let g = 0; g < 4; g++) {
+        const a = await cpuEngine.readAgents(g);
+        const b = await gpuEngine.readAgents(g);
+        expect(prefsAgreement(a.prefs, b.prefs, 3).agreeing).toBeGreaterThanOrEqual(Math.floor(0.99 * sizes[g]));
+        const last = gpu.filter((r) => r.group === g).at(-1) as Row;
+        expect(last.histogram.reduce((s, v) => s + v, 0)).toBe(sizes[g]);
+        const cpuLast = cpu.filter((r) => r.group === g).at(-1) as Row;
+        const reward = cpuEngine.layout.index('mean_reward');
+        expect(Math.abs(last.values[reward] - cpuLast.values[reward])).toBeLessThanOrEqual(0.05);
+      }
+      gpuEngine.dispose();
+    });
+  });
+
+  it('stats windows over uneven advance calls give the same rows as one call, and the CPU engine\'s', async () => {
+    const { device } = await testGpu();
+    await withErrorScopes(device, async () => {
+      const cfg = config({ arms: 4, agents: 500, window: 7, baseline: 'average-inclusive' });
+      const { cpu, gpu } = await runBoth(cfg, [5, 13, 1, 23, 7]);
+      expect(gpu.map((r) => r.step)).toEqual([7, 14, 21, 28, 35, 42, 49]);
+      expect(cpu.map((r) => r.step)).toEqual(gpu.map((r) => r.step));
+      const single: Row[] = [];
+      const once = await GpuEngine.create(cfg, await testGpu());
+      await once.advance(49, collector(single));
+      once.dispose();
+      for (let r = 0; r < cpu.length; r++) {
+        // Same device, same paths: only the grouping of f32 sums differs between the two runs.
+        for (let s = 0; s < gpu[r].values.length; s++) {
+          const x = single[r].values[s];
+          expect(Math.abs(x - gpu[r].values[s]), `stat ${s} row ${r}`).toBeLessThanOrEqual(1e-5 * (1 + Math.abs(x)));
+        }
+        expect(Array.from(gpu[r].histogram)).toEqual(Array.from(single[r].histogram));
+        // Against the CPU: rare split paths (see above) move a row's means by about
+        // (split agents / N) * the spread of the values: 1e-2 * (1 + |x|) holds that.
+        for (let s = 0; s < cpu[r].values.length; s++) {
+          const x = cpu[r].values[s];
+          expect(Math.abs(x - gpu[r].values[s]), `stat ${s} row ${r}`).toBeLessThanOrEqual(1e-2 * (1 + Math.abs(x)));
+        }
+        let moved = 0;
+        for (let b = 0; b < kHistogramBins; b++) moved += Math.abs(gpu[r].histogram[b] - cpu[r].histogram[b]);
+        expect(moved).toBeLessThanOrEqual(0.02 * 500);
+      }
+    });
+  });
+
+  it('live parameter changes apply from the next step, and the inspector replays them', async () => {
+    const { device } = await testGpu();
+    await withErrorScopes(device, async () => {
+      const cfg = config({ arms: 5, agents: 300 });
+      const context = await testGpu();
+      const cpu = new CpuEngine(cfg);
+      const gpu = await GpuEngine.create(cfg, context);
+      for (const engine of [cpu, gpu] as Engine[]) {
+        await engine.advance(10, collector([]));
+        engine.setGroupParams(0, { lr: 0.8, baseline: 'ema', baselineRate: 0.3, offset: 3 });
+        await engine.advance(10, collector([]));
+      }
+      const a = await cpu.readAgents(0);
+      const b = await gpu.readAgents(0);
+      expect(prefsAgreement(a.prefs, b.prefs, 5).agreeing).toBeGreaterThanOrEqual(297);
+      const trajectory = await gpu.trajectory(0, 17);
+      expect(trajectory.steps).toBe(20);
+      const replayed = trajectory.prefs.subarray(19 * 5, 20 * 5);
+      expect(prefsAgreement(replayed, b.prefs.subarray(17 * 5, 18 * 5), 5).agreeing).toBe(1);
+      gpu.dispose();
+    });
+  });
+
+  it('reports a diverged group with its step instead of recording NaN', async () => {
+    // No valid config overflows f32 within 1e7 steps (|step| <= lr * |R| / T <= 1e11), so the
+    // test corrupts one agent's state to exercise the detection path.
+    const { device } = await testGpu();
+    await withErrorScopes(device, async () => {
+      const cfg = config({ arms: 3, agents: 100 }, [{}, { lr: 0.5 }]);
+      const gpu = await GpuEngine.create(cfg, await testGpu());
+      const rows: Row[] = [];
+      const diverged: number[] = [];
+      await gpu.advance(10, collector(rows, diverged));
+      const states = await gpu.readAgents(1);
+      states.prefs[42 * 3 + 1] = Number.NaN;
+      gpu.writeAgents(1, states);
+      await gpu.advance(10, collector(rows, diverged));
+      expect(diverged).toEqual([1]);
+      expect(gpu.divergedAt(1)).toBe(11);
+      expect(gpu.divergedAt(0)).toBe(0);
+      expect(rows.filter((r) => r.group === 0).length).toBe(20);
+      expect(rows.filter((r) => r.group === 1).map((r) => r.step)).toEqual([1, 2, 3, 4, 5, 6, 7, 8, 9, 10]);
+      for (const row of rows) for (const v of row.values) expect(Number.isFinite(v)).toBe(true);
+      await gpu.advance(5, collector(rows, diverged));
+      expect(diverged).toEqual([1]);
+      gpu.dispose();
+    });
+  });
+
+  it('refuses a population too large for the device, saying how many fit', async () => {
+    const context = await testGpu();
+    const cfg = config({ arms: 64, agents: 16_777_216 });
+    const attempt = GpuEngine.create(cfg, context);
+    await expect(attempt).rejects.toBeInstanceOf(ConfigError);
+    await expect(attempt).rejects.toThrow(/agents: .*at most \d+ agents/);
+  });
+
+  it('a destroyed device gives a clear error, not zeros; a new engine then runs', async () => {
+    const context = await openNodeGpu({ allowSoftware: true });
+    const cfg = config({ arms: 3, agents: 100 });
+    const engine = await GpuEngine.create(cfg, context);
+    await engine.advance(5, collector([]));
+    context.device.destroy();
+    await expect(engine.advance(5, collector([]))).rejects.toThrow(/lost|destroyed/i);
+
+    const fresh = await openNodeGpu({ allowSoftware: true });
+    const next = await GpuEngine.create(cfg, fresh);
+    const rows: Row[] = [];
+    await next.advance(5, collector(rows));
+    expect(rows.length).toBe(5);
+    expect(rows[4].values[next.layout.index('mean_prob_0')]).toBeGreaterThan(0);
+    next.dispose();
+  });
+});
