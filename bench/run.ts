@@ -1,0 +1,113 @@
+/**
+ * `npm run bench`: the engines side by side in one run, k = 10, at several population sizes.
+ * Prints agent-steps per second (one agent-step = one agent picks an action, gets a reward and
+ * updates) and ratios; `--json FILE` also writes one JSON object per line and row.
+ *
+ *   cpu          the CPU reference engine, statistics every step
+ *   gpu          the fused GPU kernel, statistics every step (statsEvery 1) or window 10 (statsEvery 10)
+ *   gpu-nostats  the same kernel without statistics: the compute bound
+ *   gpu-naive    one dispatch per step (state through global memory every step), no statistics
+ *
+ * Flags: --agents 2000,100000,1000000  --seconds 2  --json FILE  --software (allow SwiftShader; default
+ * when no GPU)  --engines cpu,gpu,gpu-nostats,gpu-naive
+ */
+import { appendFileSync, writeFileSync } from 'node:fs';
+import { registerRawLoader } from '../src/cli/raw-loader.ts';
+import { defaultConfig } from '../src/core/config.ts';
+import { CpuEngine } from '../src/core/cpu-engine.ts';
+import type { Engine } from '../src/core/engine.ts';
+import type { StatsSink } from '../src/core/stats.ts';
+
+registerRawLoader();
+const { openNodeGpu } = await import('../src/gpu/node-gpu.ts');
+const { GpuEngine } = await import('../src/gpu/gpu-engine.ts');
+
+interface Variant {
+  engine: 'cpu' | 'gpu' | 'gpu-nostats' | 'gpu-naive';
+  statsEvery: number;
+}
+
+const kVariants: Variant[] = [
+  { engine: 'cpu', statsEvery: 1 },
+  { engine: 'gpu', statsEvery: 1 },
+  { engine: 'gpu', statsEvery: 10 },
+  { engine: 'gpu-nostats', statsEvery: 0 },
+  { engine: 'gpu-naive', statsEvery: 0 },
+];
+
+function flag(name: string): string | undefined {
+  const i = process.argv.indexOf(`--${name}`);
+  return i >= 0 ? process.argv[i + 1] : undefined;
+}
+
+const agentCounts = (flag('agents') ?? '2000,100000,1000000').split(',').map(Number);
+const seconds = Number(flag('seconds') ?? '2');
+const jsonFile = flag('json');
+const engines = (flag('engines') ?? 'cpu,gpu,gpu-nostats,gpu-naive').split(',');
+const arms = 10;
+if (jsonFile) writeFileSync(jsonFile, '');
+
+const context = await openNodeGpu({ allowSoftware: true });
+console.log(`GPU: ${context.adapterDescription}`);
+console.log(`k = ${arms}, 10-armed testbed (gaussian, average baseline), about ${seconds} s per measurement\n`);
+
+const sink: StatsSink = { record() {} };
+
+async function makeEngine(variant: Variant, agents: number): Promise<Engine> {
+  const config = defaultConfig();
+  Object.assign(config.params, { arms, agents, window: Math.max(1, variant.statsEvery), steps: 10_000_000 });
+  switch (variant.engine) {
+    case 'cpu':
+      return new CpuEngine(config);
+    case 'gpu':
+      return GpuEngine.create(config, context);
+    case 'gpu-nostats':
+      return GpuEngine.create(config, context, { stats: false });
+    case 'gpu-naive':
+      return GpuEngine.create(config, context, { stats: false, maxStepsPerDispatch: 1 });
+  }
+}
+
+/** Runs chunks until `seconds` have passed; the first chunk (pipeline compilation) is not timed. */
+async function measure(engine: Engine, agents: number): Promise<number> {
+  // About 1e6 agent-steps per call, in whole stats windows of 10.
+  const chunk = Math.max(10, Math.min(1000, Math.round(1e5 / agents) * 10));
+  await engine.advance(chunk, sink);
+  let steps = 0;
+  const start = performance.now();
+  while (performance.now() - start < seconds * 1000) {
+    await engine.advance(chunk, sink);
+    steps += chunk;
+  }
+  const elapsed = (performance.now() - start) / 1000;
+  return (steps * agents) / elapsed;
+}
+
+const format = (x: number) => x.toExponential(2);
+for (const agents of agentCounts) {
+  const results: { name: string; rate: number }[] = [];
+  for (const variant of kVariants.filter((v) => engines.includes(v.engine))) {
+    const engine = await makeEngine(variant, agents);
+    const rate = await measure(engine, agents);
+    engine.dispose();
+    const name = variant.statsEvery > 0 ? `${variant.engine} (stats every ${variant.statsEvery})` : variant.engine;
+    results.push({ name, rate });
+    if (jsonFile) {
+      appendFileSync(jsonFile, `${JSON.stringify({ engine: variant.engine, agents, arms, statsEvery: variant.statsEvery, agentStepsPerSec: rate, device: variant.engine === 'cpu' ? 'cpu' : context.adapterDescription })}\n`);
+    }
+  }
+  const byName = new Map(results.map((r) => [r.name, r.rate]));
+  const cpu = byName.get('cpu (stats every 1)');
+  const nostats = byName.get('gpu-nostats');
+  console.log(`N = ${agents.toLocaleString('en')}`);
+  for (const r of results) {
+    const ratios = [
+      cpu ? `${(r.rate / cpu).toFixed(2)}x cpu` : '',
+      nostats ? `${((100 * r.rate) / nostats).toFixed(0)}% of nostats` : '',
+    ].filter(Boolean).join(', ');
+    console.log(`  ${r.name.padEnd(26)} ${format(r.rate)} agent-steps/s   ${ratios}`);
+  }
+  const naive = byName.get('gpu-naive');
+  if (naive && nostats) console.log(`  fused / naive: ${(nostats / naive).toFixed(1)}x`);
+  console.log('');
+}
