@@ -94,6 +94,9 @@ var<private> prefs: array<f32, kArmCapacity>;
 var<private> weights: array<f32, kArmCapacity>;
 var<private> probs: array<f32, kArmCapacity>;
 var<private> armMean: array<f32, kArmCapacity>;
+// Arm values before offset and scale (bernoulli: the probabilities) and reward variances.
+var<private> armValue: array<f32, kArmCapacity>;
+var<private> armVar: array<f32, kArmCapacity>;
 var<private> acc: array<f32, kAccCapacity>;
 var<private> weightSum: f32;
 
@@ -129,17 +132,9 @@ fn sampleArm(u: f32) -> u32 {
   return select(chosen, lastPositive, chosen == 0xffffffffu);
 }
 
-fn armVariance(p: GroupParams, j: u32) -> f32 {
-  if (p.env == kEnvBernoulli) {
-    let q = p.means[j];
-    return p.scale * p.scale * q * (1.0 - q);
-  }
-  return p.rewardSd * p.rewardSd;
-}
-
 // Exact variance of the gradient estimator at the current policy: see exactGradientVariance in
 // src/core/policy.ts for the derivation.
-fn exactGradientVariance(p: GroupParams, baseline: f32, factor: f32) -> f32 {
+fn exactGradientVariance(baseline: f32, factor: f32, invTemperature: f32) -> f32 {
   var sumSquaredProbs = 0.0;
   var meanReward = 0.0;
   for (var a = 0u; a < kArms; a++) {
@@ -150,11 +145,11 @@ fn exactGradientVariance(p: GroupParams, baseline: f32, factor: f32) -> f32 {
   var squaredMean = 0.0;
   for (var a = 0u; a < kArms; a++) {
     let centred = armMean[a] - baseline;
-    secondMoment += probs[a] * (centred * centred + armVariance(p, a)) * (1.0 - 2.0 * probs[a] + sumSquaredProbs);
+    secondMoment += probs[a] * (centred * centred + armVar[a]) * (1.0 - 2.0 * probs[a] + sumSquaredProbs);
     let meanGradient = probs[a] * (armMean[a] - meanReward);
     squaredMean += meanGradient * meanGradient;
   }
-  let scale = factor * p.invTemperature;
+  let scale = factor * invTemperature;
   return scale * scale * max(0.0, secondMoment - squaredMean);
 }
 
@@ -208,10 +203,22 @@ fn main(
   for (var g = 1u; g < uniforms.groupCount; g++) {
     if (workgroupIndex >= groups[g].firstWorkgroup) { groupIndex = g; }
   }
-  let p = groups[groupIndex];
+  // Fields one by one: a copy of the whole struct (with its 64 means) costs private memory.
+  let lrOverTemperature = groups[groupIndex].lrOverTemperature;
+  let invTemperature = groups[groupIndex].invTemperature;
+  let baselineMode = groups[groupIndex].baseline;
+  let baselineRate = groups[groupIndex].baselineRate;
+  let baselineInit = groups[groupIndex].baselineInit;
+  let env = groups[groupIndex].env;
+  let offset = groups[groupIndex].offset;
+  let scale = groups[groupIndex].scale;
+  let rewardSd = groups[groupIndex].rewardSd;
+  let firstWorkgroup = groups[groupIndex].firstWorkgroup;
+  let agents = groups[groupIndex].agents;
+  let halted = groups[groupIndex].halted;
   let inGrid = workgroupIndex < uniforms.workgroupCount;
-  let localAgent = (workgroupIndex - p.firstWorkgroup) * kWorkgroupSize + lid;
-  let isActive = inGrid && localAgent < p.agents && p.halted == 0u;
+  let localAgent = (workgroupIndex - firstWorkgroup) * kWorkgroupSize + lid;
+  let isActive = inGrid && localAgent < agents && halted == 0u;
   let agentIndex = workgroupIndex * kWorkgroupSize + lid;
   let stride = uniforms.stateStride;
 
@@ -230,16 +237,18 @@ fn main(
     ema = state[(kArms + 1u) * stride + agentIndex];
     for (var j = 0u; j < kArms; j++) {
       var value: f32;
-      if (p.env == kEnvGaussian) {
+      if (env == kEnvGaussian) {
         let words = philox4x32(vec4<u32>(0u, kPurposeArmValue, j, 0u), vec2<u32>(uniforms.seed, localAgent));
-        value = p.spread * normalFromU32Pair(words.x, words.y);
+        value = groups[groupIndex].spread * normalFromU32Pair(words.x, words.y);
       } else {
-        value = p.means[j];
+        value = groups[groupIndex].means[j];
       }
-      armMean[j] = p.offset + p.scale * value;
+      armValue[j] = value;
+      armMean[j] = offset + scale * value;
+      armVar[j] = select(rewardSd * rewardSd, scale * scale * value * (1.0 - value), env == kEnvBernoulli);
       if (armMean[j] > armMean[optimalArm]) { optimalArm = j; }
     }
-    policy(p.invTemperature);
+    policy(invTemperature);
   }
   let bestMean = armMean[optimalArm];
 
@@ -252,21 +261,21 @@ fn main(
       let action = sampleArm(uniformFromU32(words.x));
 
       var reward: f32;
-      if (p.env == kEnvBernoulli) {
-        reward = select(p.offset, p.offset + p.scale, uniformFromU32(words.y) < p.means[action]);
-      } else if (p.rewardSd == 0.0) {
+      if (env == kEnvBernoulli) {
+        reward = select(offset, offset + scale, uniformFromU32(words.y) < armValue[action]);
+      } else if (rewardSd == 0.0) {
         reward = armMean[action];
       } else {
-        reward = armMean[action] + p.rewardSd * normalFromU32Pair(words.y, words.z);
+        reward = armMean[action] + rewardSd * normalFromU32Pair(words.y, words.z);
       }
 
       let stepF = f32(stepIndex);
       var baseline = 0.0;
       var factor = 1.0;
       var referenceBaseline = 0.0;
-      switch (p.baseline) {
+      switch (baselineMode) {
         case kBaselineAverage: {
-          baseline = select(rewardMean, p.baselineInit, stepIndex == 1u);
+          baseline = select(rewardMean, baselineInit, stepIndex == 1u);
           referenceBaseline = baseline;
         }
         case kBaselineInclusive: {
@@ -289,8 +298,8 @@ fn main(
         acc[kAccOptimal] += select(0.0, 1.0, action == optimalArm);
         acc[kAccBaseline] += baseline;
         acc[kAccAdvantage] += advantage;
-        acc[kAccExactVar] += exactGradientVariance(p, referenceBaseline, factor);
-        let scaledAdvantage = advantage * p.invTemperature;
+        acc[kAccExactVar] += exactGradientVariance(referenceBaseline, factor, invTemperature);
+        let scaledAdvantage = advantage * invTemperature;
         var squaredNorm = 0.0;
         for (var j = 0u; j < kArms; j++) {
           let gradient = scaledAdvantage * (select(0.0, 1.0, j == action) - probs[j]);
@@ -303,18 +312,18 @@ fn main(
       }
 
       // REINFORCE for every arm: theta_j += lr * (R - b) * (1[j = a] - pi_j) / T.
-      let coefficient = p.lrOverTemperature * advantage;
+      let coefficient = lrOverTemperature * advantage;
       for (var j = 0u; j < kArms; j++) {
         prefs[j] = prefs[j] + coefficient * (select(0.0, 1.0, j == action) - probs[j]);
         // abs(x) <= max finite f32 is false for inf and NaN alike.
         if (!(abs(prefs[j]) <= 3.4028234663852886e38)) { healthy = false; }
       }
       rewardMean = rewardMean + (reward - rewardMean) / stepF;
-      ema = ema + p.baselineRate * (reward - ema);
+      ema = ema + baselineRate * (reward - ema);
       if (!healthy) {
         atomicMin(&divergedAt[groupIndex], stepIndex);
       }
-      policy(p.invTemperature);
+      policy(invTemperature);
 
       if (kStats && healthy) {
         var expected = 0.0;
@@ -324,7 +333,7 @@ fn main(
         for (var j = 0u; j < kArms; j++) {
           acc[kAccScalars + j] += probs[j];
           expected += probs[j] * armMean[j];
-          weighted += probs[j] * (prefs[j] - maxPref) * p.invTemperature;
+          weighted += probs[j] * (prefs[j] - maxPref) * invTemperature;
         }
         acc[kAccExpected] += expected;
         acc[kAccRegret] += bestMean - expected;
