@@ -1,0 +1,137 @@
+/**
+ * Chart 2: the population's distribution of pi(best arm) over time, one group per chart. Each
+ * column is one recorded row's 64-bin histogram, painted into a small offscreen image (one pixel
+ * per bin and row) that a uPlot draw hook stretches under the axes; the mean and the 10% / 90%
+ * quantiles are drawn over it and read out on hover.
+ */
+import type { PropertyValues } from 'lit';
+import { customElement, property } from 'lit/decorators.js';
+import type uPlot from 'uplot';
+import { kHistogramBins } from '../../core/stats.ts';
+import { heatRamp } from '../palette.ts';
+import type { RunSession } from '../run-controller.ts';
+import { PgChart, type PlotSpec, basePlotOptions, kStepAxis, probabilityAxis, valueFormatter } from './pg-chart.ts';
+
+@customElement('pg-heatmap-chart')
+export class PgHeatmapChart extends PgChart {
+  @property({ type: Number }) group = 0;
+
+  #canvas: HTMLCanvasElement | null = null;
+  #image: ImageData | null = null;
+  #ramp: Uint8ClampedArray = heatRamp(0);
+  #painted = 0;
+  #compactions = -1;
+
+  protected rebuildOn(changed: PropertyValues): boolean {
+    return changed.has('group');
+  }
+
+  protected get heading(): string {
+    const session = this.session;
+    const label = session && session.groups > 1 ? ` — ${session.labels[this.group]}` : '';
+    return `π(best arm) across agents${label}`;
+  }
+
+  protected get caption(): string {
+    return 'Each column is the population at that step, darker where more agents are: watch the mass climb to 1, or split when some agents lock onto a worse arm.';
+  }
+
+  protected build(session: RunSession): PlotSpec {
+    const history = session.history;
+    const g = Math.min(this.group, session.groups - 1);
+    this.#canvas = document.createElement('canvas');
+    this.#canvas.width = history.capacity;
+    this.#canvas.height = kHistogramBins;
+    const context = this.#canvas.getContext('2d') as CanvasRenderingContext2D;
+    this.#image = context.createImageData(history.capacity, kHistogramBins);
+    this.#ramp = heatRamp(g);
+    this.#painted = 0;
+    this.#compactions = -1;
+    const value = valueFormatter(3);
+    return {
+      options: {
+        ...basePlotOptions(),
+        scales: { x: { time: false }, y: { range: [0, 1] } },
+        axes: [kStepAxis, probabilityAxis('π(best arm)')],
+        series: [
+          { label: 'step', value: (_u, v) => (v === null ? '–' : String(v)) },
+          { label: 'mean', stroke: '#111', width: 1.5, value, points: { show: false } },
+          { label: 'p10', stroke: 'rgba(17,17,17,0.55)', width: 1, dash: [4, 3], value, points: { show: false } },
+          { label: 'p90', stroke: 'rgba(17,17,17,0.55)', width: 1, dash: [4, 3], value, points: { show: false } },
+        ],
+        hooks: { drawClear: [(u) => this.#drawHeatmap(u)] },
+      },
+      data: [
+        history.steps,
+        history.column(g, 'mean_prob_optimal'),
+        history.column(g, 'prob_optimal_p10'),
+        history.column(g, 'prob_optimal_p90'),
+      ] as uPlot.AlignedData,
+    };
+  }
+
+  /** Paints the new columns (all of them after the history thinned its rows). */
+  protected prepare(session: RunSession): void {
+    const history = session.history;
+    const image = this.#image;
+    const canvas = this.#canvas;
+    if (!image || !canvas) return;
+    const g = Math.min(this.group, session.groups - 1);
+    if (history.compactions !== this.#compactions) {
+      this.#compactions = history.compactions;
+      this.#painted = 0;
+    }
+    const rows = history.counts[g];
+    if (rows === this.#painted) return;
+    const counts = history.histograms[g];
+    const agents = history.agents[g];
+    const pixels = image.data;
+    const ramp = this.#ramp;
+    const width = image.width;
+    const from = this.#painted;
+    for (let r = from; r < rows; r++) {
+      for (let b = 0; b < kHistogramBins; b++) {
+        // sqrt spreads the low densities: 1 agent in 10,000 still shows, a full bin saturates at 25%.
+        const fraction = counts[r * kHistogramBins + b] / agents;
+        const level = Math.min(255, Math.round(Math.sqrt(fraction) * 2 * 255));
+        const at = ((kHistogramBins - 1 - b) * width + r) * 4; // bin 0 at the bottom
+        pixels[at] = ramp[level * 4];
+        pixels[at + 1] = ramp[level * 4 + 1];
+        pixels[at + 2] = ramp[level * 4 + 2];
+        pixels[at + 3] = 255;
+      }
+    }
+    (canvas.getContext('2d') as CanvasRenderingContext2D).putImageData(image, 0, 0, from, 0, rows - from, kHistogramBins);
+    this.#painted = rows;
+  }
+
+  #drawHeatmap(u: uPlot): void {
+    const session = this.session;
+    const canvas = this.#canvas;
+    if (!session || !canvas) return;
+    const history = session.history;
+    const g = Math.min(this.group, session.groups - 1);
+    const rows = Math.min(this.#painted, history.counts[g]);
+    if (rows === 0) return;
+    const spacing = history.stride * history.window;
+    const steps = history.steps;
+    const left = u.valToPos(steps[0] - spacing / 2, 'x', true);
+    const right = u.valToPos(steps[rows - 1] + spacing / 2, 'x', true);
+    const top = u.valToPos(1, 'y', true);
+    const bottom = u.valToPos(0, 'y', true);
+    const { ctx, bbox } = u;
+    ctx.save();
+    ctx.beginPath();
+    ctx.rect(bbox.left, bbox.top, bbox.width, bbox.height);
+    ctx.clip();
+    ctx.imageSmoothingEnabled = false;
+    ctx.drawImage(canvas, 0, 0, rows, kHistogramBins, left, top, right - left, bottom - top);
+    ctx.restore();
+  }
+}
+
+declare global {
+  interface HTMLElementTagNameMap {
+    'pg-heatmap-chart': PgHeatmapChart;
+  }
+}

@@ -1,0 +1,147 @@
+/**
+ * Chart 5: the policy now, as bars: the mean probability of each arm over agents at the latest
+ * step, and a last bar for each agent's own best arm with the spread across agents (10-90% whisker,
+ * 25-75% box) from the group's histogram. The engine records the spread for the best arm only,
+ * so only that bar has one.
+ */
+import { customElement } from 'lit/decorators.js';
+import uPlot from 'uplot';
+import { scalarIndex } from '../../core/stats.ts';
+import { groupShade, withAlpha } from '../palette.ts';
+import type { RunSession } from '../run-controller.ts';
+import { PgChart, type PlotSpec, basePlotOptions, groupSuffix, probabilityAxis, valueFormatter } from './pg-chart.ts';
+
+/** Share of a slot the bars of all groups take together. */
+const kSlotWidth = 0.8;
+
+@customElement('pg-policy-chart')
+export class PgPolicyChart extends PgChart {
+  /** series[g]: one entry per x position, the group's own positions filled, the others null. */
+  #series: (number | null)[][] = [];
+
+  protected get heading(): string {
+    return 'The policy now';
+  }
+
+  protected get caption(): string {
+    return 'Mean π of each arm now; last bar: π of each agent\'s best arm, whisker 10–90% and box 25–75% of agents (the engine records the spread for the best arm only).';
+  }
+
+  protected xRange(session: RunSession): [number, number] {
+    return [-0.6, session.arms + 0.6];
+  }
+
+  protected countPoints(session: RunSession): number {
+    return session.history.latestStep[0] > 0 ? session.arms + 1 : 0;
+  }
+
+  #offset(session: RunSession, group: number): number {
+    const groups = session.groups;
+    return groups === 1 ? 0 : (group - (groups - 1) / 2) * (kSlotWidth / groups);
+  }
+
+  protected build(session: RunSession): PlotSpec {
+    const slots = session.arms + 1;
+    const groups = session.groups;
+    const x: number[] = [];
+    for (let s = 0; s < slots; s++) for (let g = 0; g < groups; g++) x.push(s + this.#offset(session, g));
+    this.#series = Array.from({ length: groups }, () => new Array<number | null>(x.length).fill(null));
+    const value = valueFormatter(3);
+    const bars = uPlot.paths.bars?.({ size: [0.92, 80], align: 0 });
+    const series: uPlot.Series[] = [{ label: 'arm', value: (_u, v) => (v === null ? '–' : armName(Math.round(v), session.arms)) }];
+    for (let g = 0; g < groups; g++) {
+      series.push({
+        label: `mean π${groupSuffix(session, g)}`,
+        stroke: groupShade(g, 0),
+        fill: withAlpha(groupShade(g, 1), 0.75),
+        width: 1,
+        paths: bars,
+        points: { show: false },
+        value,
+      });
+    }
+    const labelEvery = Math.ceil(slots / 16);
+    return {
+      options: {
+        ...basePlotOptions(),
+        scales: { x: { time: false }, y: { range: [0, 1] } },
+        axes: [
+          {
+            label: 'arm',
+            labelSize: 20,
+            size: 36,
+            splits: () => Array.from({ length: slots }, (_, s) => s),
+            values: (_u, splits) => splits.map((s) => (s === slots - 1 || s % labelEvery === 0 ? armName(s, session.arms) : '')),
+            grid: { show: false },
+          },
+          probabilityAxis('mean π'),
+        ],
+        series,
+        hooks: { draw: [(u) => this.#drawSpread(u)] },
+      },
+      data: [x, ...this.#series] as uPlot.AlignedData,
+    };
+  }
+
+  protected prepare(session: RunSession): void {
+    const history = session.history;
+    const groups = session.groups;
+    const k = session.arms;
+    for (let g = 0; g < groups; g++) {
+      const latest = history.latest[g];
+      const column = this.#series[g];
+      for (let s = 0; s <= k; s++) {
+        const v = s < k ? latest[history.layout.probOffset + s] : latest[scalarIndex('mean_prob_optimal')];
+        column[s * groups + g] = Number.isNaN(v) ? null : v;
+      }
+    }
+  }
+
+  /** Whisker (10-90%) and box (25-75%) on each group's best-arm bar. */
+  #drawSpread(u: uPlot): void {
+    const session = this.session;
+    if (!session) return;
+    const history = session.history;
+    const { ctx } = u;
+    const px = devicePixelRatio || 1;
+    ctx.save();
+    for (let g = 0; g < session.groups; g++) {
+      const latest = history.latest[g];
+      const q = (name: Parameters<typeof scalarIndex>[0]) => latest[scalarIndex(name)];
+      if (Number.isNaN(q('prob_optimal_p10'))) continue;
+      const x = u.valToPos(session.arms + this.#offset(session, g), 'x', true);
+      const y = (v: number) => u.valToPos(v, 'y', true);
+      const half = Math.max(3 * px, Math.min(10 * px, (u.bbox.width / (session.arms + 1.2)) * (kSlotWidth / session.groups) * 0.25));
+      ctx.strokeStyle = '#111';
+      ctx.lineWidth = 1.5 * px;
+      ctx.beginPath();
+      ctx.moveTo(x, y(q('prob_optimal_p10')));
+      ctx.lineTo(x, y(q('prob_optimal_p90')));
+      for (const level of [q('prob_optimal_p10'), q('prob_optimal_p90')]) {
+        ctx.moveTo(x - half / 2, y(level));
+        ctx.lineTo(x + half / 2, y(level));
+      }
+      ctx.stroke();
+      const top = y(q('prob_optimal_p75'));
+      const bottom = y(q('prob_optimal_p25'));
+      ctx.fillStyle = 'rgba(255,255,255,0.35)';
+      ctx.fillRect(x - half, top, 2 * half, Math.max(1, bottom - top));
+      ctx.strokeRect(x - half, top, 2 * half, Math.max(1, bottom - top));
+      ctx.beginPath();
+      ctx.moveTo(x - half, y(q('prob_optimal_p50')));
+      ctx.lineTo(x + half, y(q('prob_optimal_p50')));
+      ctx.stroke();
+    }
+    ctx.restore();
+  }
+}
+
+function armName(slot: number, arms: number): string {
+  return slot >= arms ? 'best' : String(slot);
+}
+
+declare global {
+  interface HTMLElementTagNameMap {
+    'pg-policy-chart': PgPolicyChart;
+  }
+}
