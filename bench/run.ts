@@ -70,8 +70,8 @@ async function makeEngine(variant: Variant, agents: number): Promise<Engine> {
 
 /** Runs chunks until `seconds` have passed; the first chunk (pipeline compilation) is not timed. */
 async function measure(engine: Engine, agents: number): Promise<number> {
-  // About 1e6 agent-steps per call, in whole stats windows of 10.
-  const chunk = Math.max(10, Math.min(1000, Math.round(1e5 / agents) * 10));
+  // About 4e6 agent-steps per call, in whole stats windows of 10.
+  const chunk = Math.max(10, Math.min(1000, Math.round(4e5 / agents) * 10));
   await engine.advance(chunk, sink);
   let steps = 0;
   const start = performance.now();

@@ -107,7 +107,7 @@ fn statCount() -> u32 {
 // Max-subtracted softmax of prefs / T into weights, probs and weightSum (>= 1: always finite).
 fn policy(invTemperature: f32) {
   var maxPref = prefs[0];
-  for (var j = 1u; j < kArms; j++) { maxPref = max(maxPref, prefs[j]); }
+  for (var j = 0u; j < kArms; j++) { maxPref = max(maxPref, prefs[j]); }
   var sum = 0.0;
   for (var j = 0u; j < kArms; j++) {
     let weight = exp((prefs[j] - maxPref) * invTemperature);
@@ -328,7 +328,7 @@ fn main(
       if (kStats && healthy) {
         var expected = 0.0;
         var maxPref = prefs[0];
-        for (var j = 1u; j < kArms; j++) { maxPref = max(maxPref, prefs[j]); }
+        for (var j = 0u; j < kArms; j++) { maxPref = max(maxPref, prefs[j]); }
         var weighted = 0.0;
         for (var j = 0u; j < kArms; j++) {
           acc[kAccScalars + j] += probs[j];

@@ -1,6 +1,6 @@
 /** The fused agent kernel (shaders/agent_step.wgsl): pipeline built once, recorded into passes. */
 import { armCapacity, kStepUniformsBytes } from './layout.ts';
-import { composeShader, kShaderSources } from './shaders.ts';
+import { composeShader, kShaderSources, kUnrollMaxArms, unrollArmLoops } from './shaders.ts';
 
 /** Uniform slots are this far apart so each dispatch of one submit reads its own (dynamic offset). */
 export const kUniformSlotBytes = 256;
@@ -19,9 +19,10 @@ export class AgentStepKernel {
   readonly #layout: GPUBindGroupLayout;
 
   constructor(device: GPUDevice, arms: number, withStats: boolean) {
+    const source = composeShader(kShaderSources.agentStep, armCapacity(arms));
     const module = device.createShaderModule({
       label: 'AgentStepKernel.module',
-      code: composeShader(kShaderSources.agentStep, armCapacity(arms)),
+      code: arms <= kUnrollMaxArms ? unrollArmLoops(source, arms) : source,
     });
     const storage = (type: GPUBufferBindingType): GPUBufferBindingLayout => ({ type });
     this.#layout = device.createBindGroupLayout({

@@ -16,3 +16,38 @@ export const kShaderSources = {
 export function composeShader(kernel: string, armCapacity: number): string {
   return `${commonSource}\nconst kArmCapacity: u32 = ${armCapacity}u;\n${kernel}`;
 }
+
+/** Arm counts up to this are unrolled (see unrollArmLoops); beyond, compile time outgrows the gain. */
+export const kUnrollMaxArms = 16;
+
+const kArmLoop = /for \(var (\w+) = 0u; \1 < kArms; \1\+\+\) \{/g;
+
+/**
+ * Writes every `for (var j = 0u; j < kArms; j++) { ... }` out as k copies of its body with `j`
+ * a `const`. Some implementations keep private arrays in memory and address them lane by lane
+ * when the index is a loop variable (SwiftShader does); with constant indices the same arrays
+ * cost plain loads. Measured with `npm run bench` on SwiftShader at k = 10: the kernel without
+ * statistics 1.8x faster, with statistics every 10 steps 1.6x. The arm count stays an
+ * `override` everywhere else, and the loop form stays valid WGSL where nothing is unrolled.
+ */
+export function unrollArmLoops(source: string, arms: number): string {
+  let out = '';
+  let at = 0;
+  for (const match of source.matchAll(kArmLoop)) {
+    const start = match.index;
+    if (start < at) continue;
+    let depth = 1;
+    let end = start + match[0].length;
+    while (depth > 0) {
+      if (end >= source.length) throw new Error(`unbalanced braces in the arm loop at offset ${start}`);
+      const c = source[end++];
+      if (c === '{') depth++;
+      else if (c === '}') depth--;
+    }
+    const body = source.slice(start + match[0].length, end - 1);
+    const copies = Array.from({ length: arms }, (_, j) => `{ const ${match[1]} = ${j}u;${unrollArmLoops(body, arms)}}`);
+    out += source.slice(at, start) + copies.join('\n');
+    at = end;
+  }
+  return out + source.slice(at);
+}

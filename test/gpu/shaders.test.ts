@@ -1,0 +1,21 @@
+import { describe, expect, it } from 'vitest';
+import { armCapacity } from '../../src/gpu/layout.ts';
+import { composeShader, kShaderSources, unrollArmLoops } from '../../src/gpu/shaders.ts';
+
+describe('unrollArmLoops', () => {
+  it('writes arm loops out with constant indices, nested ones too, and leaves other loops alone', () => {
+    const source = 'for (var j = 0u; j < kArms; j++) { a[j] += 1.0; for (var i = 0u; i < kArms; i++) { b[i] = a[j]; } }\nfor (var s = 0u; s < 4u; s++) { c[s] = 0.0; }';
+    const out = unrollArmLoops(source, 2);
+    expect(out).toBe(
+      '{ const j = 0u; a[j] += 1.0; { const i = 0u; b[i] = a[j]; }\n{ const i = 1u; b[i] = a[j]; } }\n' +
+        '{ const j = 1u; a[j] += 1.0; { const i = 0u; b[i] = a[j]; }\n{ const i = 1u; b[i] = a[j]; } }\n' +
+        'for (var s = 0u; s < 4u; s++) { c[s] = 0.0; }',
+    );
+  });
+
+  it('leaves no arm loop in the agent kernel', () => {
+    const out = unrollArmLoops(composeShader(kShaderSources.agentStep, armCapacity(10)), 10);
+    expect(out).not.toMatch(/< kArms; \w+\+\+/);
+    expect(out).toContain('{ const j = 9u;');
+  });
+});
