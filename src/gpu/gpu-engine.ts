@@ -104,6 +104,7 @@ export class GpuEngine implements Engine {
   readonly #finalizeBindGroup: GPUBindGroup | null;
   readonly #pool: ReadbackPool;
   readonly #uniformData = new ArrayBuffer(kUniformSlots * kUniformSlotBytes);
+  readonly #uniformView = new DataView(this.#uniformData);
   readonly #groupData: ArrayBuffer;
   readonly #rowValues: Float64Array;
   readonly #rowHistogram = new Uint32Array(kHistogramBins);
@@ -266,7 +267,7 @@ export class GpuEngine implements Engine {
 
   async #submit(pieces: Piece[], sink: StatsSink): Promise<void> {
     const device = this.#device;
-    const view = new DataView(this.#uniformData);
+    const view = this.#uniformView;
     pieces.forEach((piece, slot) => {
       packStepUniforms(view, slot * kUniformSlotBytes, {
         firstStep: piece.firstStep,
@@ -286,8 +287,9 @@ export class GpuEngine implements Engine {
     const rowFloats = groups * this.#rowsPerDispatch * this.#statCount;
     const histogramWords = groups * this.#rowsPerDispatch * kHistogramBins;
     const pieceBytes = (rowFloats + histogramWords) * 4;
-    const reporting = pieces.filter((p) => p.rows > 0);
-    const stagingBytes = reporting.length * pieceBytes + kMaxGpuGroups * 4;
+    let reportingPieces = 0;
+    for (const piece of pieces) if (piece.rows > 0) reportingPieces++;
+    const stagingBytes = reportingPieces * pieceBytes + kMaxGpuGroups * 4;
     const staging = this.#pool.acquire(stagingBytes);
 
     const encoder = device.createCommandEncoder({ label: 'GpuEngine.advance' });
@@ -324,28 +326,36 @@ export class GpuEngine implements Engine {
     try {
       this.#checkHealthy();
       const mapped = staging.getMappedRange(0, stagingBytes);
-      const divergedWords = new Uint32Array(mapped, reported * pieceBytes, kMaxGpuGroups);
-      const newlyDiverged: number[] = [];
+      // One float view and one word view over the whole block; pieces are offsets into them.
+      const floats = new Float32Array(mapped);
+      const words = new Uint32Array(mapped);
+      const divergedBase = (reported * pieceBytes) / 4;
+      let newlyDiverged = 0;
       for (let g = 0; g < groups; g++) {
-        if (divergedWords[g] !== kNeverDiverged && this.#divergedAt[g] === 0) {
-          this.#divergedAt[g] = divergedWords[g];
-          newlyDiverged.push(g);
+        if (words[divergedBase + g] !== kNeverDiverged && this.#divergedAt[g] === 0) {
+          this.#divergedAt[g] = words[divergedBase + g];
+          newlyDiverged |= 1 << g;
         }
       }
-      reporting.forEach((piece, index) => {
-        const floats = new Float32Array(mapped, index * pieceBytes, rowFloats);
-        const histograms = new Uint32Array(mapped, index * pieceBytes + rowFloats * 4, histogramWords);
+      let index = 0;
+      for (const piece of pieces) {
+        if (piece.rows === 0) continue;
+        const floatBase = (index * pieceBytes) / 4;
+        const histogramBase = floatBase + rowFloats;
+        index++;
         const firstRowEnd = (Math.floor((piece.firstStep - 1) / this.#window) + 1) * this.#window;
         for (let g = 0; g < groups; g++) {
           for (let r = 0; r < piece.rows; r++) {
             const rowEnd = firstRowEnd + r * this.#window;
             const diverged = this.#divergedAt[g];
             if (diverged > 0 && rowEnd >= diverged) break;
-            this.#emitRow(g, rowEnd, floats, histograms, g * this.#rowsPerDispatch + r, sink);
+            const slot = g * this.#rowsPerDispatch + r;
+            this.#emitRow(g, rowEnd, floats, floatBase + slot * this.#statCount, words, histogramBase + slot * kHistogramBins, sink);
           }
         }
-      });
-      for (const g of newlyDiverged) {
+      }
+      for (let g = 0; g < groups; g++) {
+        if ((newlyDiverged & (1 << g)) === 0) continue;
         this.#placements[g].halted = true;
         this.#writeGroupParams(g);
         sink.diverged?.(g, this.#divergedAt[g], `group ${g} diverged at step ${this.#divergedAt[g]}: preferences became non-finite (lower lr or the reward scale)`);
@@ -355,9 +365,8 @@ export class GpuEngine implements Engine {
     }
   }
 
-  #emitRow(group: number, rowEnd: number, floats: Float32Array, histograms: Uint32Array, slot: number, sink: StatsSink): void {
+  #emitRow(group: number, rowEnd: number, floats: Float32Array, base: number, words: Uint32Array, histogramBase: number, sink: StatsSink): void {
     const k = this.#arms;
-    const base = slot * this.#statCount;
     const values = this.#rowValues;
     const layout = this.layout;
     // GPU slots: count, reward, optimal, baseline, advantage, expected, regret, entropy,
@@ -382,7 +391,7 @@ export class GpuEngine implements Engine {
       totalVariance += variance;
     }
     values[scalarIndex('grad_var')] = totalVariance;
-    this.#rowHistogram.set(histograms.subarray(slot * kHistogramBins, (slot + 1) * kHistogramBins));
+    for (let b = 0; b < kHistogramBins; b++) this.#rowHistogram[b] = words[histogramBase + b];
     writeQuantiles(values, this.#rowHistogram);
     sink.record(group, rowEnd, values, this.#rowHistogram);
   }
