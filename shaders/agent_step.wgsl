@@ -27,9 +27,9 @@ const kAccExactVar: u32 = 9u;
 const kAccSqNorm: u32 = 10u;
 const kAccSqNorm2: u32 = 11u;
 const kAccScalars: u32 = 12u;
-const kAccCapacity: u32 = kAccScalars + 3u * kArmCapacity;
-// Stats reduced per pass through workgroup memory (kReduceBlock * kWorkgroupSize floats).
-const kReduceBlock: u32 = 32u;
+// Stats reduced per pass through workgroup memory (kReduceBlock * kWorkgroupSize floats): all of
+// them in one pass up to 16 arms, so a row costs two barriers.
+const kReduceBlock: u32 = 60u;
 
 const kBaselineNone: u32 = 0u;
 const kBaselineAverage: u32 = 1u;
@@ -88,7 +88,6 @@ struct StepUniforms {
 @group(0) @binding(5) var<storage, read_write> divergedAt: array<atomic<u32>, kMaxGroups>;
 
 var<workgroup> reduceScratch: array<f32, kReduceBlock * kWorkgroupSize>;
-var<workgroup> workgroupHistogram: array<atomic<u32>, kHistogramBins>;
 
 var<private> prefs: array<f32, kArmCapacity>;
 var<private> weights: array<f32, kArmCapacity>;
@@ -97,7 +96,12 @@ var<private> armMean: array<f32, kArmCapacity>;
 // Arm values before offset and scale (bernoulli: the probabilities) and reward variances.
 var<private> armValue: array<f32, kArmCapacity>;
 var<private> armVar: array<f32, kArmCapacity>;
-var<private> acc: array<f32, kAccCapacity>;
+// Accumulators: scalars, and per arm in arrays of their own, so that every per-step update
+// indexes with a constant (after unrolling) rather than an offset that depends on kArms.
+var<private> acc: array<f32, kAccScalars>;
+var<private> accProb: array<f32, kArmCapacity>;
+var<private> accGrad: array<f32, kArmCapacity>;
+var<private> accGrad2: array<f32, kArmCapacity>;
 var<private> weightSum: f32;
 
 fn statCount() -> u32 {
@@ -154,7 +158,23 @@ fn exactGradientVariance(baseline: f32, factor: f32, invTemperature: f32) -> f32
 }
 
 fn clearAccumulators() {
-  for (var s = 0u; s < kAccCapacity; s++) { acc[s] = 0.0; }
+  for (var s = 0u; s < kAccScalars; s++) { acc[s] = 0.0; }
+  for (var j = 0u; j < kArms; j++) {
+    accProb[j] = 0.0;
+    accGrad[j] = 0.0;
+    accGrad2[j] = 0.0;
+  }
+}
+
+// Statistic `stat` of the partial record: scalars, then probs, grad, grad^2 per arm.
+fn accumulated(stat: u32) -> f32 {
+  if (stat < kAccScalars) { return acc[stat]; }
+  let perArm = stat - kAccScalars;
+  let arm = min(perArm % kArms, kArmCapacity - 1u);
+  if (perArm < kArms) { return accProb[arm]; }
+  if (perArm < 2u * kArms) { return accGrad[arm]; }
+  if (perArm < 3u * kArms) { return accGrad2[arm]; }
+  return 0.0;
 }
 
 // Adds every invocation's accumulators into the workgroup's partial record for `row`.
@@ -165,7 +185,7 @@ fn reduceWorkgroup(lid: u32, workgroupIndex: u32, row: u32, addToExisting: bool)
   for (var firstStat = 0u; firstStat < stats; firstStat += kReduceBlock) {
     for (var s = 0u; s < kReduceBlock; s++) {
       let stat = firstStat + s;
-      reduceScratch[s * kWorkgroupSize + lid] = select(0.0, acc[min(stat, kAccCapacity - 1u)], stat < stats);
+      reduceScratch[s * kWorkgroupSize + lid] = select(0.0, accumulated(stat), stat < stats);
     }
     workgroupBarrier();
     if (lid < kReduceBlock && firstStat + lid < stats) {
@@ -177,18 +197,6 @@ fn reduceWorkgroup(lid: u32, workgroupIndex: u32, row: u32, addToExisting: bool)
     workgroupBarrier();
   }
   clearAccumulators();
-}
-
-fn flushHistogram(lid: u32, groupIndex: u32, row: u32) {
-  workgroupBarrier();
-  if (lid < kHistogramBins) {
-    let count = atomicLoad(&workgroupHistogram[lid]);
-    if (count > 0u) {
-      atomicAdd(&histograms[(groupIndex * uniforms.rowsPerDispatch + row) * kHistogramBins + lid], count);
-      atomicStore(&workgroupHistogram[lid], 0u);
-    }
-  }
-  workgroupBarrier();
 }
 
 @compute @workgroup_size(kWorkgroupSize)
@@ -222,10 +230,6 @@ fn main(
   let agentIndex = workgroupIndex * kWorkgroupSize + lid;
   let stride = uniforms.stateStride;
 
-  if (lid < kHistogramBins) { atomicStore(&workgroupHistogram[lid], 0u); }
-  // Invocations of a workgroup may run one after another up to a barrier: none may count into
-  // the histogram before every slot is cleared.
-  workgroupBarrier();
   clearAccumulators();
 
   var rewardMean = 0.0;
@@ -252,109 +256,118 @@ fn main(
   }
   let bestMean = armMean[optimalArm];
 
+  // Rows (stats windows, or the dispatch's end) in an outer loop, steps in an inner one: the
+  // workgroup barriers of the reduction stay out of the step loop. (A barrier anywhere in the
+  // step loop made SwiftShader keep every invocation's state in memory: 3x slower.)
   var row = 0u;
   var healthy = true;
-  for (var s = 0u; s < uniforms.steps; s++) {
-    let stepIndex = uniforms.firstStep + s;
-    if (isActive && healthy) {
-      let words = philox4x32(vec4<u32>(stepIndex, kPurposeStep, 0u, 0u), vec2<u32>(uniforms.seed, localAgent));
-      let action = sampleArm(uniformFromU32(words.x));
+  var done = 0u;
+  loop {
+    if (done >= uniforms.steps) { break; }
+    let rowFirstStep = uniforms.firstStep + done;
+    var rowSteps = uniforms.steps - done;
+    if (kStats) { rowSteps = min(rowSteps, uniforms.window - (rowFirstStep - 1u) % uniforms.window); }
+    for (var s = 0u; s < rowSteps; s++) {
+      let stepIndex = rowFirstStep + s;
+      if (isActive && healthy) {
+        let words = philox4x32(vec4<u32>(stepIndex, kPurposeStep, 0u, 0u), vec2<u32>(uniforms.seed, localAgent));
+        let action = sampleArm(uniformFromU32(words.x));
 
-      var reward: f32;
-      if (env == kEnvBernoulli) {
-        reward = select(offset, offset + scale, uniformFromU32(words.y) < armValue[action]);
-      } else if (rewardSd == 0.0) {
-        reward = armMean[action];
-      } else {
-        reward = armMean[action] + rewardSd * normalFromU32Pair(words.y, words.z);
-      }
+        var reward: f32;
+        if (env == kEnvBernoulli) {
+          reward = select(offset, offset + scale, uniformFromU32(words.y) < armValue[action]);
+        } else if (rewardSd == 0.0) {
+          reward = armMean[action];
+        } else {
+          reward = armMean[action] + rewardSd * normalFromU32Pair(words.y, words.z);
+        }
 
-      let stepF = f32(stepIndex);
-      var baseline = 0.0;
-      var factor = 1.0;
-      var referenceBaseline = 0.0;
-      switch (baselineMode) {
-        case kBaselineAverage: {
-          baseline = select(rewardMean, baselineInit, stepIndex == 1u);
-          referenceBaseline = baseline;
+        let stepF = f32(stepIndex);
+        var baseline = 0.0;
+        var factor = 1.0;
+        var referenceBaseline = 0.0;
+        switch (baselineMode) {
+          case kBaselineAverage: {
+            baseline = select(rewardMean, baselineInit, stepIndex == 1u);
+            referenceBaseline = baseline;
+          }
+          case kBaselineInclusive: {
+            // Mean including this reward: R - b = ((t - 1) / t) (R - mean of earlier rewards).
+            baseline = rewardMean + (reward - rewardMean) / stepF;
+            factor = (stepF - 1.0) / stepF;
+            referenceBaseline = rewardMean;
+          }
+          case kBaselineEma: {
+            baseline = ema;
+            referenceBaseline = baseline;
+          }
+          default: {}
         }
-        case kBaselineInclusive: {
-          // Mean including this reward: R - b = ((t - 1) / t) (R - mean of earlier rewards).
-          baseline = rewardMean + (reward - rewardMean) / stepF;
-          factor = (stepF - 1.0) / stepF;
-          referenceBaseline = rewardMean;
-        }
-        case kBaselineEma: {
-          baseline = ema;
-          referenceBaseline = baseline;
-        }
-        default: {}
-      }
-      let advantage = reward - baseline;
+        let advantage = reward - baseline;
 
-      if (kStats) {
-        acc[kAccCount] += 1.0;
-        acc[kAccReward] += reward;
-        acc[kAccOptimal] += select(0.0, 1.0, action == optimalArm);
-        acc[kAccBaseline] += baseline;
-        acc[kAccAdvantage] += advantage;
-        acc[kAccExactVar] += exactGradientVariance(referenceBaseline, factor, invTemperature);
-        let scaledAdvantage = advantage * invTemperature;
-        var squaredNorm = 0.0;
+        if (kStats) {
+          acc[kAccCount] += 1.0;
+          acc[kAccReward] += reward;
+          acc[kAccOptimal] += select(0.0, 1.0, action == optimalArm);
+          acc[kAccBaseline] += baseline;
+          acc[kAccAdvantage] += advantage;
+          acc[kAccExactVar] += exactGradientVariance(referenceBaseline, factor, invTemperature);
+          let scaledAdvantage = advantage * invTemperature;
+          var squaredNorm = 0.0;
+          for (var j = 0u; j < kArms; j++) {
+            let gradient = scaledAdvantage * (select(0.0, 1.0, j == action) - probs[j]);
+            accGrad[j] += gradient;
+            accGrad2[j] += gradient * gradient;
+            squaredNorm += gradient * gradient;
+          }
+          acc[kAccSqNorm] += squaredNorm;
+          acc[kAccSqNorm2] += squaredNorm * squaredNorm;
+        }
+
+        // REINFORCE for every arm: theta_j += lr * (R - b) * (1[j = a] - pi_j) / T.
+        let coefficient = lrOverTemperature * advantage;
         for (var j = 0u; j < kArms; j++) {
-          let gradient = scaledAdvantage * (select(0.0, 1.0, j == action) - probs[j]);
-          acc[kAccScalars + kArms + j] += gradient;
-          acc[kAccScalars + 2u * kArms + j] += gradient * gradient;
-          squaredNorm += gradient * gradient;
+          prefs[j] = prefs[j] + coefficient * (select(0.0, 1.0, j == action) - probs[j]);
+          // abs(x) <= max finite f32 is false for inf and NaN alike.
+          if (!(abs(prefs[j]) <= 3.4028234663852886e38)) { healthy = false; }
         }
-        acc[kAccSqNorm] += squaredNorm;
-        acc[kAccSqNorm2] += squaredNorm * squaredNorm;
+        rewardMean = rewardMean + (reward - rewardMean) / stepF;
+        ema = ema + baselineRate * (reward - ema);
+        if (!healthy) {
+          atomicMin(&divergedAt[groupIndex], stepIndex);
+        }
+        policy(invTemperature);
+
+        if (kStats && healthy) {
+          var expected = 0.0;
+          var maxPref = prefs[0];
+          for (var j = 0u; j < kArms; j++) { maxPref = max(maxPref, prefs[j]); }
+          var weighted = 0.0;
+          for (var j = 0u; j < kArms; j++) {
+            accProb[j] += probs[j];
+            expected += probs[j] * armMean[j];
+            weighted += probs[j] * (prefs[j] - maxPref) * invTemperature;
+          }
+          acc[kAccExpected] += expected;
+          acc[kAccRegret] += bestMean - expected;
+          acc[kAccEntropy] += log(weightSum) - weighted;
+          acc[kAccProbOptimal] += probs[optimalArm];
+        }
       }
 
-      // REINFORCE for every arm: theta_j += lr * (R - b) * (1[j = a] - pi_j) / T.
-      let coefficient = lrOverTemperature * advantage;
-      for (var j = 0u; j < kArms; j++) {
-        prefs[j] = prefs[j] + coefficient * (select(0.0, 1.0, j == action) - probs[j]);
-        // abs(x) <= max finite f32 is false for inf and NaN alike.
-        if (!(abs(prefs[j]) <= 3.4028234663852886e38)) { healthy = false; }
-      }
-      rewardMean = rewardMean + (reward - rewardMean) / stepF;
-      ema = ema + baselineRate * (reward - ema);
-      if (!healthy) {
-        atomicMin(&divergedAt[groupIndex], stepIndex);
-      }
-      policy(invTemperature);
-
-      if (kStats && healthy) {
-        var expected = 0.0;
-        var maxPref = prefs[0];
-        for (var j = 0u; j < kArms; j++) { maxPref = max(maxPref, prefs[j]); }
-        var weighted = 0.0;
-        for (var j = 0u; j < kArms; j++) {
-          acc[kAccScalars + j] += probs[j];
-          expected += probs[j] * armMean[j];
-          weighted += probs[j] * (prefs[j] - maxPref) * invTemperature;
-        }
-        acc[kAccExpected] += expected;
-        acc[kAccRegret] += bestMean - expected;
-        acc[kAccEntropy] += log(weightSum) - weighted;
-        acc[kAccProbOptimal] += probs[optimalArm];
-      }
     }
+    done += rowSteps;
 
     if (kStats) {
-      let windowEnds = stepIndex % uniforms.window == 0u;
-      if (windowEnds) {
+      if ((rowFirstStep + rowSteps - 1u) % uniforms.window == 0u) {
         if (isActive && healthy) {
+          // Straight to global memory: a workgroup histogram would cost two more barriers a row.
           let bin = min(u32(floor(probs[optimalArm] * f32(kHistogramBins))), kHistogramBins - 1u);
-          atomicAdd(&workgroupHistogram[bin], 1u);
+          atomicAdd(&histograms[(groupIndex * uniforms.rowsPerDispatch + row) * kHistogramBins + bin], 1u);
         }
-        flushHistogram(lid, groupIndex, row);
       }
-      if (windowEnds || s + 1u == uniforms.steps) {
-        reduceWorkgroup(lid, workgroupIndex, row, row == 0u && uniforms.continuesWindow == 1u);
-        row += 1u;
-      }
+      reduceWorkgroup(lid, workgroupIndex, row, row == 0u && uniforms.continuesWindow == 1u);
+      row += 1u;
     }
   }
 
