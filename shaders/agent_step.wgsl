@@ -13,20 +13,6 @@ override kStats: bool = true;
 const kWorkgroupSize: u32 = 64u;
 const kHistogramBins: u32 = 64u;
 const kMaxGroups: u32 = 16u;
-// Accumulator slots: count, then scalars, then three blocks of kArms (probs, grad, grad^2).
-const kAccCount: u32 = 0u;
-const kAccReward: u32 = 1u;
-const kAccOptimal: u32 = 2u;
-const kAccBaseline: u32 = 3u;
-const kAccAdvantage: u32 = 4u;
-const kAccExpected: u32 = 5u;
-const kAccRegret: u32 = 6u;
-const kAccEntropy: u32 = 7u;
-const kAccProbOptimal: u32 = 8u;
-const kAccExactVar: u32 = 9u;
-const kAccSqNorm: u32 = 10u;
-const kAccSqNorm2: u32 = 11u;
-const kAccScalars: u32 = 12u;
 // Stats reduced per pass through workgroup memory (kReduceBlock * kWorkgroupSize floats): all of
 // them in one pass up to 16 arms, so a row costs two barriers.
 const kReduceBlock: u32 = 60u;

@@ -60,3 +60,20 @@ fn normalFromU32Pair(word0: u32, word1: u32) -> f32 {
 
 const kPurposeStep: u32 = 0u;
 const kPurposeArmValue: u32 = 1u;
+
+// The statistic slots of a partial record (agent_step.wgsl writes them, finalize_stats.wgsl
+// combines them; src/gpu/layout.ts kAccScalars and GpuEngine read them).
+// Count, then scalars, then three blocks of kArms (probs, grad, grad^2).
+const kAccCount: u32 = 0u;
+const kAccReward: u32 = 1u;
+const kAccOptimal: u32 = 2u;
+const kAccBaseline: u32 = 3u;
+const kAccAdvantage: u32 = 4u;
+const kAccExpected: u32 = 5u;
+const kAccRegret: u32 = 6u;
+const kAccEntropy: u32 = 7u;
+const kAccProbOptimal: u32 = 8u;
+const kAccExactVar: u32 = 9u;
+const kAccSqNorm: u32 = 10u;
+const kAccSqNorm2: u32 = 11u;
+const kAccScalars: u32 = 12u;

@@ -7,9 +7,6 @@
 override kArms: u32 = 10u;
 
 const kFinalizeWorkgroupSize: u32 = 64u;
-const kStatScalars: u32 = 12u;
-const kStatSqNorm: u32 = 10u;
-const kStatSqNorm2: u32 = 11u;
 
 struct FinalizeUniforms {
   workgroupCount: u32,
@@ -27,13 +24,13 @@ struct FinalizeUniforms {
 @group(0) @binding(2) var<storage, read_write> rows: array<f32>;
 
 fn statCount() -> u32 {
-  return kStatScalars + 3u * kArms;
+  return kAccScalars + 3u * kArms;
 }
 
 // The first-moment slot paired with a second-moment slot, or the slot itself.
 fn firstMomentOf(stat: u32) -> u32 {
-  if (stat == kStatSqNorm2) { return kStatSqNorm; }
-  if (stat >= kStatScalars + 2u * kArms) { return stat - kArms; }
+  if (stat == kAccSqNorm2) { return kAccSqNorm; }
+  if (stat >= kAccScalars + 2u * kArms) { return stat - kArms; }
   return stat;
 }
 

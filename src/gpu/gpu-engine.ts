@@ -234,10 +234,6 @@ export class GpuEngine implements Engine {
     return this.#stepsDone;
   }
 
-  get rowsPerDispatch(): number {
-    return this.#rowsPerDispatch;
-  }
-
   divergedAt(group: number): number {
     return this.#divergedAt[group];
   }
