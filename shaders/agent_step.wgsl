@@ -3,7 +3,8 @@
 // AgentKernel.act in src/core/agent.ts: same formulas, same order of f32 operations.
 //
 // Statistics: each invocation sums its agent-steps' statistics per stats window; at a window's
-// end (or the dispatch's end) the workgroup adds them up and writes one partial record per
+// end (or the dispatch's end) the workgroup adds them up (reduceWorkgroup: reduce_subgroups.wgsl
+// where the device has subgroups, else reduce_workgroup.wgsl) and writes one partial record per
 // workgroup and row; finalize_stats.wgsl combines the workgroups. Prepended: common.wgsl and a
 // line `const kArmCapacity: u32 = ...;` (private array size: the next power of two >= arms).
 
@@ -13,9 +14,6 @@ override kStats: bool = true;
 const kWorkgroupSize: u32 = 64u;
 const kHistogramBins: u32 = 64u;
 const kMaxGroups: u32 = 16u;
-// Stats reduced per pass through workgroup memory (kReduceBlock * kWorkgroupSize floats): all of
-// them in one pass up to 16 arms, so a row costs two barriers.
-const kReduceBlock: u32 = 60u;
 
 const kBaselineNone: u32 = 0u;
 const kBaselineAverage: u32 = 1u;
@@ -72,8 +70,6 @@ struct StepUniforms {
 @group(0) @binding(4) var<storage, read_write> histograms: array<atomic<u32>>;
 // First step at which a group's preferences became non-finite (0xffffffff: never).
 @group(0) @binding(5) var<storage, read_write> divergedAt: array<atomic<u32>, kMaxGroups>;
-
-var<workgroup> reduceScratch: array<f32, kReduceBlock * kWorkgroupSize>;
 
 var<private> prefs: array<f32, kArmCapacity>;
 var<private> weights: array<f32, kArmCapacity>;
@@ -152,44 +148,12 @@ fn clearAccumulators() {
   }
 }
 
-// Statistic `stat` of the partial record: scalars, then probs, grad, grad^2 per arm.
-fn accumulated(stat: u32) -> f32 {
-  if (stat < kAccScalars) { return acc[stat]; }
-  let perArm = stat - kAccScalars;
-  let arm = min(perArm % kArms, kArmCapacity - 1u);
-  if (perArm < kArms) { return accProb[arm]; }
-  if (perArm < 2u * kArms) { return accGrad[arm]; }
-  if (perArm < 3u * kArms) { return accGrad2[arm]; }
-  return 0.0;
-}
-
-// Adds every invocation's accumulators into the workgroup's partial record for `row`.
-// Called by all invocations of the workgroup (uniform control flow).
-fn reduceWorkgroup(lid: u32, workgroupIndex: u32, row: u32, addToExisting: bool) {
-  let stats = statCount();
-  let record = (row * uniforms.workgroupCount + workgroupIndex) * stats;
-  for (var firstStat = 0u; firstStat < stats; firstStat += kReduceBlock) {
-    for (var s = 0u; s < kReduceBlock; s++) {
-      let stat = firstStat + s;
-      reduceScratch[s * kWorkgroupSize + lid] = select(0.0, accumulated(stat), stat < stats);
-    }
-    workgroupBarrier();
-    if (lid < kReduceBlock && firstStat + lid < stats) {
-      var total = 0.0;
-      for (var i = 0u; i < kWorkgroupSize; i++) { total += reduceScratch[lid * kWorkgroupSize + i]; }
-      let at = record + firstStat + lid;
-      partials[at] = select(total, partials[at] + total, addToExisting);
-    }
-    workgroupBarrier();
-  }
-  clearAccumulators();
-}
-
 @compute @workgroup_size(kWorkgroupSize)
 fn main(
   @builtin(workgroup_id) workgroupId: vec3<u32>,
   @builtin(num_workgroups) workgroupGrid: vec3<u32>,
   @builtin(local_invocation_index) lid: u32,
+  lanes: ReduceLanes,
 ) {
   let workgroupIndex = workgroupId.x + workgroupId.y * workgroupGrid.x;
   // Workgroups past the last group (2D grid rounding) run idle but join every barrier.
@@ -352,7 +316,7 @@ fn main(
           atomicAdd(&histograms[(groupIndex * uniforms.rowsPerDispatch + row) * kHistogramBins + bin], 1u);
         }
       }
-      reduceWorkgroup(lid, workgroupIndex, row, row == 0u && uniforms.continuesWindow == 1u);
+      reduceWorkgroup(lid, lanes, workgroupIndex, row, row == 0u && uniforms.continuesWindow == 1u);
       row += 1u;
     }
   }

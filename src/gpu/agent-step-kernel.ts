@@ -1,6 +1,6 @@
 /** The fused agent kernel (shaders/agent_step.wgsl): pipeline built once, recorded into passes. */
 import { armCapacity, kStepUniformsBytes } from './layout.ts';
-import { composeShader, kShaderSources, kUnrollMaxArms, unrollArmLoops } from './shaders.ts';
+import { composeAgentStep, kUnrollMaxArms, unrollArmLoops } from './shaders.ts';
 
 /** Uniform slots are this far apart so each dispatch of one submit reads its own (dynamic offset). */
 export const kUniformSlotBytes = 256;
@@ -18,8 +18,9 @@ export class AgentStepKernel {
   readonly pipeline: GPUComputePipeline;
   readonly #layout: GPUBindGroupLayout;
 
-  constructor(device: GPUDevice, arms: number, withStats: boolean) {
-    const source = composeShader(kShaderSources.agentStep, armCapacity(arms));
+  /** `subgroups`: reduce statistics with subgroup operations (the device must have the feature). */
+  constructor(device: GPUDevice, arms: number, withStats: boolean, subgroups: boolean) {
+    const source = composeAgentStep(armCapacity(arms), subgroups);
     const module = device.createShaderModule({
       label: 'AgentStepKernel.module',
       code: arms <= kUnrollMaxArms ? unrollArmLoops(source, arms) : source,

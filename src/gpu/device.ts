@@ -18,6 +18,10 @@ export interface GpuContext {
   adapterDescription: string;
   /** A CPU implementation of WebGPU (SwiftShader): correct, but no faster than the CPU engine. */
   software: boolean;
+  /** The device has the `subgroups` feature (the agent kernel then reduces without memory traffic). */
+  subgroups: boolean;
+  /** Waiting on a map busy-polls this thread (Dawn in Node): engines pace their readbacks. */
+  busyPollingMaps: boolean;
   /** Resolves when the device is lost, with the reason in words. */
   lost: Promise<string>;
   /** The latest error the device reported outside an error scope, if any. */
@@ -42,8 +46,10 @@ export async function openGpu(gpu: GPU | undefined | null): Promise<GpuContext> 
   const adapter = await gpu.requestAdapter({ powerPreference: 'high-performance' });
   if (!adapter) throw new GpuUnavailableError('WebGPU found no adapter (no GPU, or it is blocked)');
   const limits = adapter.limits;
+  const subgroups = adapter.features.has('subgroups');
   const device = await adapter.requestDevice({
     label: 'PolicyGradientPlayground.device',
+    requiredFeatures: subgroups ? ['subgroups' as GPUFeatureName] : [],
     requiredLimits: {
       maxStorageBufferBindingSize: limits.maxStorageBufferBindingSize,
       maxBufferSize: limits.maxBufferSize,
@@ -61,6 +67,8 @@ export async function openGpu(gpu: GPU | undefined | null): Promise<GpuContext> 
     device,
     adapterDescription: text,
     software,
+    subgroups,
+    busyPollingMaps: false,
     lost,
     takeUncapturedError() {
       const error = uncaptured;

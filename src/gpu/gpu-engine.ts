@@ -24,6 +24,7 @@ import {
   packGroupParams,
   packStepUniforms,
 } from './layout.ts';
+import { ReadbackPacer } from './readback-pacer.ts';
 import { ReadbackPool } from './readback-pool.ts';
 
 export interface GpuEngineOptions {
@@ -33,6 +34,8 @@ export interface GpuEngineOptions {
   maxStepsPerDispatch?: number;
   /** Most stats rows one dispatch produces (default 16); lowered further to fit device memory. */
   maxRowsPerDispatch?: number;
+  /** Reduce with subgroup operations (default: where the device has them); false forces the fallback. */
+  subgroups?: boolean;
 }
 
 const kUniformSlots = 64;
@@ -103,6 +106,7 @@ export class GpuEngine implements Engine {
   readonly #stepBindGroup: GPUBindGroup;
   readonly #finalizeBindGroup: GPUBindGroup | null;
   readonly #pool: ReadbackPool;
+  readonly #pacer: ReadbackPacer | null;
   readonly #uniformData = new ArrayBuffer(kUniformSlots * kUniformSlotBytes);
   readonly #uniformView = new DataView(this.#uniformData);
   readonly #groupData: ArrayBuffer;
@@ -178,7 +182,7 @@ export class GpuEngine implements Engine {
     this.#rowsBuffer = make('rows', groupRows * this.#statCount * 4, S.STORAGE | S.COPY_SRC);
     const finalizeUniforms = make('finalizeUniforms', kFinalizeUniformsBytes, S.UNIFORM | S.COPY_DST);
 
-    this.#stepKernel = new AgentStepKernel(device, k, this.#withStats);
+    this.#stepKernel = new AgentStepKernel(device, k, this.#withStats, context.subgroups && (options.subgroups ?? true));
     this.#stepBindGroup = this.#stepKernel.createBindGroup(device, {
       uniforms: this.#uniforms,
       groups: this.#groupsBuffer,
@@ -190,6 +194,7 @@ export class GpuEngine implements Engine {
     this.#finalizeKernel = this.#withStats ? new FinalizeStatsKernel(device, k) : null;
     this.#finalizeBindGroup = this.#finalizeKernel?.createBindGroup(device, finalizeUniforms, partials, this.#rowsBuffer) ?? null;
     this.#pool = new ReadbackPool(device, 'GpuEngine.readback');
+    this.#pacer = context.busyPollingMaps ? new ReadbackPacer() : null;
 
     for (let g = 0; g < this.#params.length; g++) this.#writeGroupParams(g);
     device.queue.writeBuffer(this.#divergedAtBuffer, 0, new Uint32Array(kMaxGpuGroups).fill(kNeverDiverged));
@@ -255,13 +260,18 @@ export class GpuEngine implements Engine {
     const pieces = planPieces(this.#stepsDone, Math.max(0, Math.floor(steps)), this.#window, this.#maxSteps, this.#rowsPerDispatch, this.#withStats);
     this.#stepsDone += pieces.reduce((sum, p) => sum + p.steps, 0);
     const pending: Promise<void>[] = [];
+    // Agent-steps up to the end of each submit: the GPU runs the submits one after another.
+    let agentStepsSoFar = 0;
     for (let first = 0; first < pieces.length; first += kUniformSlots) {
-      pending.push(this.#submit(pieces.slice(first, first + kUniformSlots), sink));
+      const batch = pieces.slice(first, first + kUniformSlots);
+      agentStepsSoFar += batch.reduce((sum, p) => sum + p.steps, 0) * this.#stateStride;
+      pending.push(this.#submit(batch, sink, agentStepsSoFar, first + kUniformSlots >= pieces.length));
     }
     await Promise.all(pending);
   }
 
-  async #submit(pieces: Piece[], sink: StatsSink): Promise<void> {
+  /** `agentSteps`: the work queued up to the end of this submit; `last`: the advance's last submit. */
+  async #submit(pieces: Piece[], sink: StatsSink, agentSteps: number, last: boolean): Promise<void> {
     const device = this.#device;
     const view = this.#uniformView;
     pieces.forEach((piece, slot) => {
@@ -314,7 +324,9 @@ export class GpuEngine implements Engine {
     device.queue.submit([encoder.finish()]);
 
     try {
+      const start = await this.#pacer?.beforeReadback(agentSteps);
       await staging.mapAsync(GPUMapMode.READ, 0, stagingBytes);
+      if (last && start !== undefined) this.#pacer?.afterReadback(agentSteps, start);
     } catch (error) {
       this.#checkHealthy();
       throw new GpuUnavailableError(`GPU readback failed: ${(error as Error).message}`);

@@ -42,6 +42,8 @@ export async function openNodeGpu(options: NodeGpuOptions): Promise<GpuContext> 
     keepAlive.push(gpu);
     try {
       const context = await openGpu(gpu);
+      // Dawn's binding polls pending maps with setImmediate (see readback-pacer.ts).
+      context.busyPollingMaps = true;
       keepAlive.push(context);
       return context;
     } catch (error) {

@@ -6,27 +6,40 @@
 import agentStepSource from '../../shaders/agent_step.wgsl?raw';
 import commonSource from '../../shaders/common.wgsl?raw';
 import finalizeStatsSource from '../../shaders/finalize_stats.wgsl?raw';
+import reduceSubgroupsSource from '../../shaders/reduce_subgroups.wgsl?raw';
+import reduceWorkgroupSource from '../../shaders/reduce_workgroup.wgsl?raw';
+import { kAccScalars } from './layout.ts';
 
 export const kShaderSources = {
   common: commonSource,
   agentStep: agentStepSource,
   finalizeStats: finalizeStatsSource,
+  reduceSubgroups: reduceSubgroupsSource,
+  reduceWorkgroup: reduceWorkgroupSource,
 } as const;
 
-export function composeShader(kernel: string, armCapacity: number): string {
-  return `${commonSource}\nconst kArmCapacity: u32 = ${armCapacity}u;\n${kernel}`;
+/** `enable subgroups;` first when `subgroups` (WGSL wants enable directives before anything else). */
+export function composeShader(kernel: string, armCapacity: number, subgroups = false): string {
+  const enable = subgroups ? 'enable subgroups;\n' : '';
+  return `${enable}${commonSource}\nconst kArmCapacity: u32 = ${armCapacity}u;\n${kernel}`;
+}
+
+/** The agent kernel with the workgroup reduction that suits the device. */
+export function composeAgentStep(armCapacity: number, subgroups: boolean): string {
+  const reduce = subgroups ? kShaderSources.reduceSubgroups : kShaderSources.reduceWorkgroup;
+  return composeShader(`${kShaderSources.agentStep}\n${reduce}`, armCapacity, subgroups);
 }
 
 /** Arm counts up to this are unrolled (see unrollArmLoops); beyond, compile time outgrows the gain. */
 export const kUnrollMaxArms = 16;
 
-const kArmLoop = /for \(var (\w+) = 0u; \1 < kArms; \1\+\+\) \{/g;
+const kArmLoop = /for \(var (\w+) = 0u; \1 < (kArms|kAccScalars); \1\+\+\) \{/g;
 
 /**
  * Writes every `for (var j = 0u; j < kArms; j++) { ... }` out as k copies of its body with `j`
- * a `const`. Some implementations keep private arrays in memory and address them lane by lane
- * when the index is a loop variable (SwiftShader does); with constant indices the same arrays
- * cost plain loads. Measured with `npm run bench` on SwiftShader at k = 10: the kernel without
+ * a `const` (loops to kAccScalars likewise, 12 copies). Some implementations keep private arrays
+ * in memory and address them lane by lane when the index is a loop variable (SwiftShader does);
+ * with constant indices the same arrays cost plain loads. Measured with `npm run bench` on SwiftShader at k = 10: the kernel without
  * statistics 1.8x faster, with statistics every 10 steps 1.6x. The arm count stays an
  * `override` everywhere else, and the loop form stays valid WGSL where nothing is unrolled.
  */
@@ -45,7 +58,8 @@ export function unrollArmLoops(source: string, arms: number): string {
       else if (c === '}') depth--;
     }
     const body = source.slice(start + match[0].length, end - 1);
-    const copies = Array.from({ length: arms }, (_, j) => `{ const ${match[1]} = ${j}u;${unrollArmLoops(body, arms)}}`);
+    const count = match[2] === 'kArms' ? arms : kAccScalars;
+    const copies = Array.from({ length: count }, (_, j) => `{ const ${match[1]} = ${j}u;${unrollArmLoops(body, arms)}}`);
     out += source.slice(at, start) + copies.join('\n');
     at = end;
   }

@@ -331,3 +331,41 @@ describe('GPU engine against the CPU reference', () => {
     next.dispose();
   });
 });
+
+describe('statistics reduction: subgroups and the workgroup fallback', () => {
+  // The kernel reduces with subgroup operations where the device has them, else through
+  // workgroup memory. Same device, same random numbers: the agents follow the same paths, and
+  // the rows differ only in the order of f32 additions (1e-5 relative, as for uneven calls).
+  it.each([
+    ['10 arms (two buffers, one barrier a row), window 1', { arms: 10, agents: 300, window: 1 }, [12]],
+    ['64 arms (one buffer, no unrolling), window 3', { arms: 64, agents: 130, window: 3 }, [4, 5]],
+    ['3 arms, two groups, window 7 over uneven calls', { arms: 3, agents: 200, window: 7, baseline: 'ema' as const }, [5, 13, 3]],
+  ])('%s: the same rows', async (_name, params, chunks) => {
+    const context = await testGpu();
+    // This suite's machines (SwiftShader, and GPUs with Vulkan 1.1) have subgroups: without them
+    // the comparison below would compare the fallback with itself.
+    expect(context.subgroups, 'the test device offers the subgroups feature').toBe(true);
+    await withErrorScopes(context.device, async () => {
+      const cfg = config(params, [{}, { agents: 70, lr: 0.3 }]);
+      const viaSubgroups = await GpuEngine.create(cfg, context, { subgroups: true });
+      const viaWorkgroup = await GpuEngine.create(cfg, context, { subgroups: false });
+      const a: Row[] = [];
+      const b: Row[] = [];
+      for (const steps of chunks) {
+        await viaSubgroups.advance(steps, collector(a));
+        await viaWorkgroup.advance(steps, collector(b));
+      }
+      expect(a.length).toBeGreaterThan(0);
+      expect(a.map((r) => `${r.group}:${r.step}`)).toEqual(b.map((r) => `${r.group}:${r.step}`));
+      for (let r = 0; r < a.length; r++) {
+        for (let s = 0; s < a[r].values.length; s++) {
+          const x = b[r].values[s];
+          expect(Math.abs(a[r].values[s] - x), `stat ${s} row ${r}`).toBeLessThanOrEqual(1e-5 * (1 + Math.abs(x)));
+        }
+        expect(Array.from(a[r].histogram)).toEqual(Array.from(b[r].histogram));
+      }
+      viaSubgroups.dispose();
+      viaWorkgroup.dispose();
+    });
+  });
+});

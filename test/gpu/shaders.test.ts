@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { armCapacity } from '../../src/gpu/layout.ts';
-import { composeShader, kShaderSources, unrollArmLoops } from '../../src/gpu/shaders.ts';
+import { composeAgentStep, composeShader, kShaderSources, unrollArmLoops } from '../../src/gpu/shaders.ts';
 
 describe('unrollArmLoops', () => {
   it('writes arm loops out with constant indices, nested ones too, and leaves other loops alone', () => {
@@ -17,5 +17,22 @@ describe('unrollArmLoops', () => {
     const out = unrollArmLoops(composeShader(kShaderSources.agentStep, armCapacity(10)), 10);
     expect(out).not.toMatch(/< kArms; \w+\+\+/);
     expect(out).toContain('{ const j = 9u;');
+  });
+});
+
+describe('composeAgentStep', () => {
+  it('enables subgroups first and takes the subgroup reduction, or the workgroup one without', () => {
+    const withSubgroups = composeAgentStep(armCapacity(10), true);
+    expect(withSubgroups.startsWith('enable subgroups;\n')).toBe(true);
+    expect(withSubgroups).toContain('subgroupAdd(');
+    const without = composeAgentStep(armCapacity(10), false);
+    expect(without).not.toMatch(/enable subgroups|subgroupAdd|subgroup_size/);
+    expect(without).toContain('var<workgroup> reduceScratch');
+  });
+
+  it('writes the accumulator loops out with constant indices too', () => {
+    const out = unrollArmLoops(composeAgentStep(armCapacity(10), true), 10);
+    expect(out).not.toMatch(/< kAccScalars; \w+\+\+/);
+    expect(out).toContain('{ const s = 11u;');
   });
 });
