@@ -10,6 +10,8 @@
 
 override kArms: u32 = 10u;
 override kStats: bool = true;
+// Rows hold the statistics of each window's last step only (params.windowStats = 'last').
+override kLastStepRows: bool = false;
 
 const kWorkgroupSize: u32 = 64u;
 const kHistogramBins: u32 = 64u;
@@ -148,6 +150,116 @@ fn clearAccumulators() {
   }
 }
 
+// The agent this invocation runs and its group's constants: set once in main, read by takeStep.
+var<private> groupIndex: u32;
+var<private> localAgent: u32;
+var<private> isActive: bool;
+var<private> healthy: bool;
+var<private> rewardMean: f32;
+var<private> ema: f32;
+var<private> optimalArm: u32;
+var<private> bestMean: f32;
+var<private> lrOverTemperature: f32;
+var<private> invTemperature: f32;
+var<private> baselineMode: u32;
+var<private> baselineRate: f32;
+var<private> baselineInit: f32;
+var<private> env: u32;
+var<private> offset: f32;
+var<private> scale: f32;
+var<private> rewardSd: f32;
+
+// One step of the loaded agent (the private variables above). `withStats` is a constant at every
+// call, so each call site compiles to a kernel with or without the statistics: SwiftShader
+// runs both sides of a branch, and this keeps unmeasured steps free of their cost.
+fn takeStep(stepIndex: u32, withStats: bool) {
+  if (isActive && healthy) {
+    let words = philox4x32(vec4<u32>(stepIndex, kPurposeStep, 0u, 0u), vec2<u32>(uniforms.seed, localAgent));
+    let action = sampleArm(uniformFromU32(words.x));
+
+    var reward: f32;
+    if (env == kEnvBernoulli) {
+      reward = select(offset, offset + scale, uniformFromU32(words.y) < armValue[action]);
+    } else if (rewardSd == 0.0) {
+      reward = armMean[action];
+    } else {
+      reward = armMean[action] + rewardSd * normalFromU32Pair(words.y, words.z);
+    }
+
+    let stepF = f32(stepIndex);
+    var baseline = 0.0;
+    var factor = 1.0;
+    var referenceBaseline = 0.0;
+    switch (baselineMode) {
+      case kBaselineAverage: {
+        baseline = select(rewardMean, baselineInit, stepIndex == 1u);
+        referenceBaseline = baseline;
+      }
+      case kBaselineInclusive: {
+        // Mean including this reward: R - b = ((t - 1) / t) (R - mean of earlier rewards).
+        baseline = rewardMean + (reward - rewardMean) / stepF;
+        factor = (stepF - 1.0) / stepF;
+        referenceBaseline = rewardMean;
+      }
+      case kBaselineEma: {
+        baseline = ema;
+        referenceBaseline = baseline;
+      }
+      default: {}
+    }
+    let advantage = reward - baseline;
+
+    if (withStats) {
+      acc[kAccCount] += 1.0;
+      acc[kAccReward] += reward;
+      acc[kAccOptimal] += select(0.0, 1.0, action == optimalArm);
+      acc[kAccBaseline] += baseline;
+      acc[kAccAdvantage] += advantage;
+      acc[kAccExactVar] += exactGradientVariance(referenceBaseline, factor, invTemperature);
+      let scaledAdvantage = advantage * invTemperature;
+      var squaredNorm = 0.0;
+      for (var j = 0u; j < kArms; j++) {
+        let gradient = scaledAdvantage * (select(0.0, 1.0, j == action) - probs[j]);
+        accGrad[j] += gradient;
+        accGrad2[j] += gradient * gradient;
+        squaredNorm += gradient * gradient;
+      }
+      acc[kAccSqNorm] += squaredNorm;
+      acc[kAccSqNorm2] += squaredNorm * squaredNorm;
+    }
+
+    // REINFORCE for every arm: theta_j += lr * (R - b) * (1[j = a] - pi_j) / T.
+    let coefficient = lrOverTemperature * advantage;
+    for (var j = 0u; j < kArms; j++) {
+      prefs[j] = prefs[j] + coefficient * (select(0.0, 1.0, j == action) - probs[j]);
+      // abs(x) <= max finite f32 is false for inf and NaN alike.
+      if (!(abs(prefs[j]) <= 3.4028234663852886e38)) { healthy = false; }
+    }
+    rewardMean = rewardMean + (reward - rewardMean) / stepF;
+    ema = ema + baselineRate * (reward - ema);
+    if (!healthy) {
+      atomicMin(&divergedAt[groupIndex], stepIndex);
+    }
+    policy(invTemperature);
+
+    if (withStats && healthy) {
+      var expected = 0.0;
+      var maxPref = prefs[0];
+      for (var j = 0u; j < kArms; j++) { maxPref = max(maxPref, prefs[j]); }
+      var weighted = 0.0;
+      for (var j = 0u; j < kArms; j++) {
+        accProb[j] += probs[j];
+        expected += probs[j] * armMean[j];
+        weighted += probs[j] * (prefs[j] - maxPref) * invTemperature;
+      }
+      acc[kAccExpected] += expected;
+      acc[kAccRegret] += bestMean - expected;
+      acc[kAccEntropy] += log(weightSum) - weighted;
+      acc[kAccProbOptimal] += probs[optimalArm];
+    }
+  }
+}
+
 @compute @workgroup_size(kWorkgroupSize)
 fn main(
   @builtin(workgroup_id) workgroupId: vec3<u32>,
@@ -157,34 +269,34 @@ fn main(
 ) {
   let workgroupIndex = workgroupId.x + workgroupId.y * workgroupGrid.x;
   // Workgroups past the last group (2D grid rounding) run idle but join every barrier.
-  var groupIndex = 0u;
+  groupIndex = 0u;
   for (var g = 1u; g < uniforms.groupCount; g++) {
     if (workgroupIndex >= groups[g].firstWorkgroup) { groupIndex = g; }
   }
   // Fields one by one: a copy of the whole struct (with its 64 means) costs private memory.
-  let lrOverTemperature = groups[groupIndex].lrOverTemperature;
-  let invTemperature = groups[groupIndex].invTemperature;
-  let baselineMode = groups[groupIndex].baseline;
-  let baselineRate = groups[groupIndex].baselineRate;
-  let baselineInit = groups[groupIndex].baselineInit;
-  let env = groups[groupIndex].env;
-  let offset = groups[groupIndex].offset;
-  let scale = groups[groupIndex].scale;
-  let rewardSd = groups[groupIndex].rewardSd;
+  lrOverTemperature = groups[groupIndex].lrOverTemperature;
+  invTemperature = groups[groupIndex].invTemperature;
+  baselineMode = groups[groupIndex].baseline;
+  baselineRate = groups[groupIndex].baselineRate;
+  baselineInit = groups[groupIndex].baselineInit;
+  env = groups[groupIndex].env;
+  offset = groups[groupIndex].offset;
+  scale = groups[groupIndex].scale;
+  rewardSd = groups[groupIndex].rewardSd;
   let firstWorkgroup = groups[groupIndex].firstWorkgroup;
   let agents = groups[groupIndex].agents;
   let halted = groups[groupIndex].halted;
   let inGrid = workgroupIndex < uniforms.workgroupCount;
-  let localAgent = (workgroupIndex - firstWorkgroup) * kWorkgroupSize + lid;
-  let isActive = inGrid && localAgent < agents && halted == 0u;
+  localAgent = (workgroupIndex - firstWorkgroup) * kWorkgroupSize + lid;
+  isActive = inGrid && localAgent < agents && halted == 0u;
   let agentIndex = workgroupIndex * kWorkgroupSize + lid;
   let stride = uniforms.stateStride;
 
   clearAccumulators();
 
-  var rewardMean = 0.0;
-  var ema = 0.0;
-  var optimalArm = 0u;
+  rewardMean = 0.0;
+  ema = 0.0;
+  optimalArm = 0u;
   if (isActive) {
     for (var j = 0u; j < kArms; j++) { prefs[j] = state[j * stride + agentIndex]; }
     rewardMean = state[kArms * stride + agentIndex];
@@ -204,108 +316,25 @@ fn main(
     }
     policy(invTemperature);
   }
-  let bestMean = armMean[optimalArm];
+  bestMean = armMean[optimalArm];
 
   // Rows (stats windows, or the dispatch's end) in an outer loop, steps in an inner one: the
   // workgroup barriers of the reduction stay out of the step loop. (A barrier anywhere in the
   // step loop made SwiftShader keep every invocation's state in memory: 3x slower.)
   var row = 0u;
-  var healthy = true;
+  healthy = true;
   var done = 0u;
   loop {
     if (done >= uniforms.steps) { break; }
     let rowFirstStep = uniforms.firstStep + done;
     var rowSteps = uniforms.steps - done;
     if (kStats) { rowSteps = min(rowSteps, uniforms.window - (rowFirstStep - 1u) % uniforms.window); }
-    for (var s = 0u; s < rowSteps; s++) {
-      let stepIndex = rowFirstStep + s;
-      if (isActive && healthy) {
-        let words = philox4x32(vec4<u32>(stepIndex, kPurposeStep, 0u, 0u), vec2<u32>(uniforms.seed, localAgent));
-        let action = sampleArm(uniformFromU32(words.x));
-
-        var reward: f32;
-        if (env == kEnvBernoulli) {
-          reward = select(offset, offset + scale, uniformFromU32(words.y) < armValue[action]);
-        } else if (rewardSd == 0.0) {
-          reward = armMean[action];
-        } else {
-          reward = armMean[action] + rewardSd * normalFromU32Pair(words.y, words.z);
-        }
-
-        let stepF = f32(stepIndex);
-        var baseline = 0.0;
-        var factor = 1.0;
-        var referenceBaseline = 0.0;
-        switch (baselineMode) {
-          case kBaselineAverage: {
-            baseline = select(rewardMean, baselineInit, stepIndex == 1u);
-            referenceBaseline = baseline;
-          }
-          case kBaselineInclusive: {
-            // Mean including this reward: R - b = ((t - 1) / t) (R - mean of earlier rewards).
-            baseline = rewardMean + (reward - rewardMean) / stepF;
-            factor = (stepF - 1.0) / stepF;
-            referenceBaseline = rewardMean;
-          }
-          case kBaselineEma: {
-            baseline = ema;
-            referenceBaseline = baseline;
-          }
-          default: {}
-        }
-        let advantage = reward - baseline;
-
-        if (kStats) {
-          acc[kAccCount] += 1.0;
-          acc[kAccReward] += reward;
-          acc[kAccOptimal] += select(0.0, 1.0, action == optimalArm);
-          acc[kAccBaseline] += baseline;
-          acc[kAccAdvantage] += advantage;
-          acc[kAccExactVar] += exactGradientVariance(referenceBaseline, factor, invTemperature);
-          let scaledAdvantage = advantage * invTemperature;
-          var squaredNorm = 0.0;
-          for (var j = 0u; j < kArms; j++) {
-            let gradient = scaledAdvantage * (select(0.0, 1.0, j == action) - probs[j]);
-            accGrad[j] += gradient;
-            accGrad2[j] += gradient * gradient;
-            squaredNorm += gradient * gradient;
-          }
-          acc[kAccSqNorm] += squaredNorm;
-          acc[kAccSqNorm2] += squaredNorm * squaredNorm;
-        }
-
-        // REINFORCE for every arm: theta_j += lr * (R - b) * (1[j = a] - pi_j) / T.
-        let coefficient = lrOverTemperature * advantage;
-        for (var j = 0u; j < kArms; j++) {
-          prefs[j] = prefs[j] + coefficient * (select(0.0, 1.0, j == action) - probs[j]);
-          // abs(x) <= max finite f32 is false for inf and NaN alike.
-          if (!(abs(prefs[j]) <= 3.4028234663852886e38)) { healthy = false; }
-        }
-        rewardMean = rewardMean + (reward - rewardMean) / stepF;
-        ema = ema + baselineRate * (reward - ema);
-        if (!healthy) {
-          atomicMin(&divergedAt[groupIndex], stepIndex);
-        }
-        policy(invTemperature);
-
-        if (kStats && healthy) {
-          var expected = 0.0;
-          var maxPref = prefs[0];
-          for (var j = 0u; j < kArms; j++) { maxPref = max(maxPref, prefs[j]); }
-          var weighted = 0.0;
-          for (var j = 0u; j < kArms; j++) {
-            accProb[j] += probs[j];
-            expected += probs[j] * armMean[j];
-            weighted += probs[j] * (prefs[j] - maxPref) * invTemperature;
-          }
-          acc[kAccExpected] += expected;
-          acc[kAccRegret] += bestMean - expected;
-          acc[kAccEntropy] += log(weightSum) - weighted;
-          acc[kAccProbOptimal] += probs[optimalArm];
-        }
-      }
-
-    }
+    // windowStats 'last': only a window's last step is measured (when this row reaches it).
+    var measured = rowSteps;
+    if (kLastStepRows) { measured = select(0u, 1u, (rowFirstStep + rowSteps - 1u) % uniforms.window == 0u); }
+    let rowEnd = rowFirstStep + rowSteps;
+    for (var step = rowFirstStep; step < rowEnd - measured; step++) { takeStep(step, kStats && !kLastStepRows); }
+    for (var step = rowEnd - measured; step < rowEnd; step++) { takeStep(step, kStats); }
     done += rowSteps;
 
     if (kStats) {

@@ -10,7 +10,7 @@ import { type ExperimentConfig, resolveGroups, validateConfig } from './config.t
 import { AgentKernel, type StepConstants, armNormal, stepConstants } from './agent.ts';
 import type { AgentStates, Engine, LiveParams, Trajectory } from './engine.ts';
 import { entropyOf, exactGradientVariance } from './policy.ts';
-import { ConfigError, type FieldError, type Params, checkCrossFields, checkValue, paramSpec } from './schema.ts';
+import { ConfigError, type FieldError, type Params, type WindowStats, checkCrossFields, checkValue, paramSpec } from './schema.ts';
 import { StatsLayout, type StatsSink, histogramBin, kHistogramBins, scalarIndex, writeQuantiles } from './stats.ts';
 
 /** Steps per chunk: bounds the per-row accumulators, not the result. */
@@ -74,6 +74,7 @@ export class CpuEngine implements Engine {
   readonly layout: StatsLayout;
   readonly #arms: number;
   readonly #window: number;
+  readonly #windowStats: WindowStats;
   readonly #groups: GroupState[];
   /** Standard normals behind each agent's arm values (gaussian groups), agent-major. */
   readonly #normals: Float32Array;
@@ -90,6 +91,7 @@ export class CpuEngine implements Engine {
     const k = config.params.arms;
     this.#arms = k;
     this.#window = config.params.window;
+    this.#windowStats = config.params.windowStats;
     this.layout = new StatsLayout(k);
     this.#kernel = new AgentKernel(k, config.params.seed);
     const groups = resolveGroups(this.config);
@@ -150,6 +152,7 @@ export class CpuEngine implements Engine {
     if (group.divergedAt > 0) return;
     const k = this.#arms;
     const window = this.#window;
+    const lastOnly = this.#windowStats === 'last';
     const stride = this.#accStride;
     const acc = this.#acc;
     const histograms = this.#histograms;
@@ -180,6 +183,12 @@ export class CpuEngine implements Engine {
         if (!kernel.healthy) {
           if (divergedAt === 0 || step < divergedAt) divergedAt = step;
           break;
+        }
+        // Rows of the windows' last steps only ('last') measure no other step.
+        const measured = !lastOnly || step % window === 0;
+        if (!measured) {
+          kernel.policy(group.prefs, prefsOffset, c);
+          continue;
         }
         // Action statistics: the step just taken, under the policy before the update.
         const action = kernel.action;
@@ -243,7 +252,7 @@ export class CpuEngine implements Engine {
     const k = this.#arms;
     const acc = this.#acc;
     const base = row * this.#accStride;
-    const count = this.#groups[groupIndex].agents * this.#window;
+    const count = this.#groups[groupIndex].agents * (this.#windowStats === 'last' ? 1 : this.#window);
     const values = this.#row;
     const layout = this.layout;
     const mean = (slot: number) => acc[base + slot] / count;

@@ -9,6 +9,9 @@
 export const kBaselineModes = ['none', 'average', 'average-inclusive', 'ema'] as const;
 export type BaselineMode = (typeof kBaselineModes)[number];
 
+export const kWindowStats = ['mean', 'last'] as const;
+export type WindowStats = (typeof kWindowStats)[number];
+
 export const kEnvKinds = ['gaussian', 'fixed', 'bernoulli'] as const;
 export type EnvKind = (typeof kEnvKinds)[number];
 
@@ -22,6 +25,7 @@ export interface Params {
   steps: number;
   seed: number;
   window: number;
+  windowStats: WindowStats;
   lr: number;
   temperature: number;
   baseline: BaselineMode;
@@ -103,7 +107,12 @@ export const kParamSpecs: readonly ParamSpec[] = [
   {
     key: 'window', label: 'Stats window', type: 'int', min: 1, max: 1_000_000, defaultValue: 1,
     slider: 'log', unit: 'steps', scope: 'run', live: false,
-    help: 'Each recorded row averages the statistics of this many steps (1 = every step).',
+    help: 'Steps per recorded row (1 = every step); Row statistics says how a row sums them up.',
+  },
+  {
+    key: 'windowStats', label: 'Row statistics', type: 'enum', options: kWindowStats, defaultValue: 'mean',
+    unit: '', scope: 'run', live: false,
+    help: "mean: a row averages all the steps of its window; last: a row holds its window's last step only, which costs a window's worth less work.",
   },
   {
     key: 'lr', label: 'Learning rate', type: 'float', min: 1e-4, max: 100, defaultValue: 0.1,

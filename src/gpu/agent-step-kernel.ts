@@ -14,12 +14,20 @@ export interface AgentStepBuffers {
   divergedAt: GPUBuffer;
 }
 
+export interface AgentStepOptions {
+  withStats: boolean;
+  /** Rows hold each window's last step only (windowStats 'last'). */
+  lastStepRows: boolean;
+  /** Reduce statistics with subgroup operations (the device must have the feature). */
+  subgroups: boolean;
+}
+
 export class AgentStepKernel {
   readonly pipeline: GPUComputePipeline;
   readonly #layout: GPUBindGroupLayout;
 
-  /** `subgroups`: reduce statistics with subgroup operations (the device must have the feature). */
-  constructor(device: GPUDevice, arms: number, withStats: boolean, subgroups: boolean) {
+  constructor(device: GPUDevice, arms: number, options: AgentStepOptions) {
+    const { withStats, subgroups } = options;
     const source = composeAgentStep(armCapacity(arms), subgroups);
     const module = device.createShaderModule({
       label: 'AgentStepKernel.module',
@@ -40,7 +48,7 @@ export class AgentStepKernel {
     this.pipeline = device.createComputePipeline({
       label: withStats ? 'AgentStepKernel.pipeline' : 'AgentStepKernel.pipelineNoStats',
       layout: device.createPipelineLayout({ label: 'AgentStepKernel.pipelineLayout', bindGroupLayouts: [this.#layout] }),
-      compute: { module, entryPoint: 'main', constants: { kArms: arms, kStats: withStats ? 1 : 0 } },
+      compute: { module, entryPoint: 'main', constants: { kArms: arms, kStats: withStats ? 1 : 0, kLastStepRows: options.lastStepRows ? 1 : 0 } },
     });
   }
 

@@ -182,7 +182,11 @@ export class GpuEngine implements Engine {
     this.#rowsBuffer = make('rows', groupRows * this.#statCount * 4, S.STORAGE | S.COPY_SRC);
     const finalizeUniforms = make('finalizeUniforms', kFinalizeUniformsBytes, S.UNIFORM | S.COPY_DST);
 
-    this.#stepKernel = new AgentStepKernel(device, k, this.#withStats, context.subgroups && (options.subgroups ?? true));
+    this.#stepKernel = new AgentStepKernel(device, k, {
+      withStats: this.#withStats,
+      lastStepRows: this.config.params.windowStats === 'last',
+      subgroups: context.subgroups && (options.subgroups ?? true),
+    });
     this.#stepBindGroup = this.#stepKernel.createBindGroup(device, {
       uniforms: this.#uniforms,
       groups: this.#groupsBuffer,

@@ -309,6 +309,26 @@ describe('stats window', () => {
       expect(row.histogram.reduce((a, b) => a + b, 0)).toBe(200);
     });
   });
+
+  it("windowStats 'last': each row is the one-step row of its window's last step, exactly, over odd chunks", () => {
+    const lastOnly = (window: number) =>
+      configFromObject({
+        arms: 3, agents: 200, steps: 600, seed: 4, window, windowStats: 'last', env: 'gaussian', noise: 0.5, lr: 0.3, baseline: 'ema',
+      });
+    const perStep = run(config(1), [600]).sink.rows;
+    const sampled = run(lastOnly(W), [7, 13, 250, 1, 5, 324]).sink.rows;
+    expect(sampled.length).toBe(600 / W);
+    sampled.forEach((row, r) => {
+      const want = perStep[(r + 1) * W - 1];
+      expect(row.step).toBe(want.step);
+      // The same agents' same step, summed in the same order: equal bit for bit.
+      expect(Array.from(row.values)).toEqual(Array.from(want.values));
+      expect(Array.from(row.histogram)).toEqual(Array.from(want.histogram));
+    });
+    // 'last' with a window of 1 is 'mean' with a window of 1.
+    const one = run(lastOnly(1), [600]).sink.rows;
+    expect(one.map((r) => Array.from(r.values))).toEqual(perStep.map((r) => Array.from(r.values)));
+  });
 });
 
 describe('numerical health', () => {

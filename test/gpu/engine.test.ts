@@ -369,3 +369,47 @@ describe('statistics reduction: subgroups and the workgroup fallback', () => {
     });
   });
 });
+
+describe("windowStats 'last'", () => {
+  it("rows are the one-step rows of each window's last step, over uneven calls, and the CPU engine's", async () => {
+    const context = await testGpu();
+    await withErrorScopes(context.device, async () => {
+      const W = 5;
+      const params = { arms: 10, agents: 300, lr: 0.2, baseline: 'average' as const, env: 'gaussian' as const };
+      const groups = [{}, { agents: 70, lr: 0.5, baseline: 'ema' as const }];
+      const perStep = await GpuEngine.create(config({ ...params, window: 1 }, groups), context);
+      const cfg = config({ ...params, window: W, windowStats: 'last' }, groups);
+      const lastOnly = await GpuEngine.create(cfg, context);
+      const cpu = new CpuEngine(cfg);
+      const single: Row[] = [];
+      const sampled: Row[] = [];
+      const cpuRows: Row[] = [];
+      await perStep.advance(30, collector(single));
+      for (const steps of [3, 9, 1, 17]) {
+        await lastOnly.advance(steps, collector(sampled));
+        await cpu.advance(steps, collector(cpuRows));
+      }
+      const keys = (rows: Row[]) => rows.map((r) => `${r.group}:${r.step}`).sort();
+      expect(keys(sampled)).toEqual(keys(cpuRows));
+      expect(sampled.length).toBe(2 * (30 / W));
+      const singleAt = byKey(single);
+      const cpuAt = byKey(cpuRows);
+      for (const row of sampled) {
+        expect(row.step % W).toBe(0);
+        // Same device, same paths: the same numbers up to the order of f32 additions.
+        const want = singleAt.get(`${row.group}:${row.step}`) as Row;
+        for (let s = 0; s < row.values.length; s++) {
+          expect(Math.abs(row.values[s] - want.values[s]), `stat ${s} step ${row.step}`).toBeLessThanOrEqual(1e-5 * (1 + Math.abs(want.values[s])));
+        }
+        expect(Array.from(row.histogram)).toEqual(Array.from(want.histogram));
+        // Against the CPU: the split-path tolerance of the uneven-calls test above.
+        const reference = cpuAt.get(`${row.group}:${row.step}`) as Row;
+        for (let s = 0; s < row.values.length; s++) {
+          expect(Math.abs(row.values[s] - reference.values[s]), `cpu stat ${s} step ${row.step}`).toBeLessThanOrEqual(1e-2 * (1 + Math.abs(reference.values[s])));
+        }
+      }
+      perStep.dispose();
+      lastOnly.dispose();
+    });
+  });
+});
