@@ -12,6 +12,8 @@ override kArms: u32 = 10u;
 override kStats: bool = true;
 // Rows hold the statistics of each window's last step only (params.windowStats = 'last').
 override kLastStepRows: bool = false;
+// Partial records per workgroup and row: 1, or one per subgroup (reduce_subgroups.wgsl).
+override kRecordsPerWorkgroup: u32 = 1u;
 
 const kWorkgroupSize: u32 = 64u;
 const kHistogramBins: u32 = 64u;
@@ -66,7 +68,8 @@ struct StepUniforms {
 @group(0) @binding(1) var<storage, read> groups: array<GroupParams>;
 // Arm-major: prefs of arm j at [j * stateStride + agent], then the reward mean, then the ema.
 @group(0) @binding(2) var<storage, read_write> state: array<f32>;
-// [row * workgroupCount + workgroup] records of kAccScalars + 3 * kArms sums.
+// [(row * workgroupCount + workgroup) * kRecordsPerWorkgroup + record] records of
+// kAccScalars + 3 * kArms sums.
 @group(0) @binding(3) var<storage, read_write> partials: array<f32>;
 // [group * rowsPerDispatch + row] histograms of pi(optimal arm) after the row's last step.
 @group(0) @binding(4) var<storage, read_write> histograms: array<atomic<u32>>;

@@ -1,10 +1,12 @@
-// Second level of the statistics reduction: combines the per-workgroup partial records of each
-// (group, row) into means, and variances by pairwise (count, mean, M2) merging (Chan et al.),
-// which stays accurate where a global sum of squares in f32 would cancel.
+// Second level of the statistics reduction: combines the partial records (one per workgroup or
+// per subgroup) of each (group, row) into means, and variances by pairwise (count, mean, M2)
+// merging (Chan et al.), which stays accurate where a global sum of squares in f32 would cancel.
 // One workgroup per (row, group); invocation i handles stats i, i + 64, ...
 // Prepended: common.wgsl and the kArmCapacity line, as for agent_step.wgsl.
 
 override kArms: u32 = 10u;
+// Partial records per workgroup (see agent_step.wgsl).
+override kRecordsPerWorkgroup: u32 = 1u;
 
 const kFinalizeWorkgroupSize: u32 = 64u;
 
@@ -49,8 +51,9 @@ fn main(@builtin(workgroup_id) id: vec3<u32>, @builtin(local_invocation_index) l
     var n = 0.0;
     var mean = 0.0;
     var m2 = 0.0;
-    for (var w = first; w < first + count; w++) {
-      let record = (row * uniforms.workgroupCount + w) * stats;
+    let rowRecords = row * uniforms.workgroupCount * kRecordsPerWorkgroup;
+    for (var r = first * kRecordsPerWorkgroup; r < (first + count) * kRecordsPerWorkgroup; r++) {
+      let record = (rowRecords + r) * stats;
       let nb = partials[record];
       if (nb == 0.0) { continue; }
       let meanB = partials[record + pair] / nb;

@@ -22,8 +22,8 @@ fn accumulated(stat: u32) -> f32 {
   return 0.0;
 }
 
-// Adds every invocation's accumulators into the workgroup's partial record for `row`.
-// Called by all invocations of the workgroup (uniform control flow).
+// Adds every invocation's accumulators into the workgroup's partial record for `row` (one record
+// per workgroup: kRecordsPerWorkgroup is 1). Called by all invocations (uniform control flow).
 fn reduceWorkgroup(lid: u32, lanes: ReduceLanes, workgroupIndex: u32, row: u32, addToExisting: bool) {
   let stats = statCount();
   let record = (row * uniforms.workgroupCount + workgroupIndex) * stats;

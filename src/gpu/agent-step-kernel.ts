@@ -20,6 +20,8 @@ export interface AgentStepOptions {
   lastStepRows: boolean;
   /** Reduce statistics with subgroup operations (the device must have the feature). */
   subgroups: boolean;
+  /** Partial records per workgroup and row: 1, or kWorkgroupSize / the smallest subgroup size. */
+  recordsPerWorkgroup: number;
 }
 
 export class AgentStepKernel {
@@ -48,7 +50,7 @@ export class AgentStepKernel {
     this.pipeline = device.createComputePipeline({
       label: withStats ? 'AgentStepKernel.pipeline' : 'AgentStepKernel.pipelineNoStats',
       layout: device.createPipelineLayout({ label: 'AgentStepKernel.pipelineLayout', bindGroupLayouts: [this.#layout] }),
-      compute: { module, entryPoint: 'main', constants: { kArms: arms, kStats: withStats ? 1 : 0, kLastStepRows: options.lastStepRows ? 1 : 0 } },
+      compute: { module, entryPoint: 'main', constants: { kArms: arms, kStats: withStats ? 1 : 0, kLastStepRows: options.lastStepRows ? 1 : 0, kRecordsPerWorkgroup: options.recordsPerWorkgroup } },
     });
   }
 

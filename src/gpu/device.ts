@@ -20,6 +20,8 @@ export interface GpuContext {
   software: boolean;
   /** The device has the `subgroups` feature (the agent kernel then reduces without memory traffic). */
   subgroups: boolean;
+  /** The smallest subgroup the adapter may use (4, WebGPU's minimum, where it does not say). */
+  subgroupMinSize: number;
   /** Waiting on a map busy-polls this thread (Dawn in Node): engines pace their readbacks. */
   busyPollingMaps: boolean;
   /** Resolves when the device is lost, with the reason in words. */
@@ -68,6 +70,7 @@ export async function openGpu(gpu: GPU | undefined | null): Promise<GpuContext> 
     adapterDescription: text,
     software,
     subgroups,
+    subgroupMinSize: (adapter.info as { subgroupMinSize?: number }).subgroupMinSize ?? 4,
     busyPollingMaps: false,
     lost,
     takeUncapturedError() {

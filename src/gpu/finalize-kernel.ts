@@ -5,7 +5,8 @@ import { composeShader, kShaderSources } from './shaders.ts';
 export class FinalizeStatsKernel {
   readonly pipeline: GPUComputePipeline;
 
-  constructor(device: GPUDevice, arms: number) {
+  /** `recordsPerWorkgroup`: partial records each agent-kernel workgroup writes per row. */
+  constructor(device: GPUDevice, arms: number, recordsPerWorkgroup: number) {
     const module = device.createShaderModule({
       label: 'FinalizeStatsKernel.module',
       code: composeShader(kShaderSources.finalizeStats, armCapacity(arms)),
@@ -13,7 +14,7 @@ export class FinalizeStatsKernel {
     this.pipeline = device.createComputePipeline({
       label: 'FinalizeStatsKernel.pipeline',
       layout: 'auto',
-      compute: { module, entryPoint: 'main', constants: { kArms: arms } },
+      compute: { module, entryPoint: 'main', constants: { kArms: arms, kRecordsPerWorkgroup: recordsPerWorkgroup } },
     });
   }
 

@@ -36,6 +36,8 @@ export interface GpuEngineOptions {
   maxRowsPerDispatch?: number;
   /** Reduce with subgroup operations (default: where the device has them); false forces the fallback. */
   subgroups?: boolean;
+  /** Most bytes of partial records per dispatch (default 64 MiB); tests lower it to force the fallback. */
+  partialsBudgetBytes?: number;
 }
 
 const kUniformSlots = 64;
@@ -81,6 +83,8 @@ export class GpuEngine implements Engine {
   readonly description: string;
   readonly config: ExperimentConfig;
   readonly layout: StatsLayout;
+  /** How the kernel adds up statistics within a workgroup: subgroupAdd, or workgroup memory. */
+  readonly reduction: 'subgroups' | 'workgroup';
   readonly #context: GpuContext;
   readonly #device: GPUDevice;
   readonly #arms: number;
@@ -94,6 +98,7 @@ export class GpuEngine implements Engine {
   readonly #workgroupCount: number;
   readonly #stateStride: number;
   readonly #statCount: number;
+  readonly #recordsPerWorkgroup: number;
   readonly #stepKernel: AgentStepKernel;
   readonly #finalizeKernel: FinalizeStatsKernel | null;
   readonly #buffers: GPUBuffer[] = [];
@@ -158,8 +163,15 @@ export class GpuEngine implements Engine {
         message: `${this.#stateStride} agents x ${k} arms need ${mib(stateBytes)} of agent state; this GPU allows ${mib(bindingLimit)} per buffer, so at most ${most} agents in all groups together`,
       }]);
     }
-    const recordBytes = this.#workgroupCount * this.#statCount * 4;
-    const partialsLimit = Math.min(bindingLimit, kPartialsBudgetBytes);
+    const partialsLimit = Math.min(bindingLimit, options.partialsBudgetBytes ?? kPartialsBudgetBytes);
+    // One partial record per subgroup where the device has subgroups and a row of them fits in
+    // the budget; else one per workgroup, reduced through workgroup memory.
+    const subgroupRecords = Math.max(1, Math.floor(kWorkgroupSize / Math.max(1, context.subgroupMinSize)));
+    const useSubgroups =
+      context.subgroups && (options.subgroups ?? true) && this.#workgroupCount * subgroupRecords * this.#statCount * 4 <= partialsLimit;
+    this.#recordsPerWorkgroup = useSubgroups ? subgroupRecords : 1;
+    this.reduction = useSubgroups ? 'subgroups' : 'workgroup';
+    const recordBytes = this.#workgroupCount * this.#recordsPerWorkgroup * this.#statCount * 4;
     this.#rowsPerDispatch = Math.max(1, Math.min(options.maxRowsPerDispatch ?? 16, Math.floor(partialsLimit / recordBytes)));
     if (this.#withStats && recordBytes > bindingLimit) {
       throw new ConfigError([{ field: 'agents', message: `too many agents for statistics on this GPU (${mib(recordBytes)} per row)` }]);
@@ -185,7 +197,8 @@ export class GpuEngine implements Engine {
     this.#stepKernel = new AgentStepKernel(device, k, {
       withStats: this.#withStats,
       lastStepRows: this.config.params.windowStats === 'last',
-      subgroups: context.subgroups && (options.subgroups ?? true),
+      subgroups: useSubgroups,
+      recordsPerWorkgroup: this.#recordsPerWorkgroup,
     });
     this.#stepBindGroup = this.#stepKernel.createBindGroup(device, {
       uniforms: this.#uniforms,
@@ -195,7 +208,7 @@ export class GpuEngine implements Engine {
       histograms: this.#histograms,
       divergedAt: this.#divergedAtBuffer,
     });
-    this.#finalizeKernel = this.#withStats ? new FinalizeStatsKernel(device, k) : null;
+    this.#finalizeKernel = this.#withStats ? new FinalizeStatsKernel(device, k, this.#recordsPerWorkgroup) : null;
     this.#finalizeBindGroup = this.#finalizeKernel?.createBindGroup(device, finalizeUniforms, partials, this.#rowsBuffer) ?? null;
     this.#pool = new ReadbackPool(device, 'GpuEngine.readback');
     this.#pacer = context.busyPollingMaps ? new ReadbackPacer() : null;

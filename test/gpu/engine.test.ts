@@ -337,8 +337,8 @@ describe('statistics reduction: subgroups and the workgroup fallback', () => {
   // workgroup memory. Same device, same random numbers: the agents follow the same paths, and
   // the rows differ only in the order of f32 additions (1e-5 relative, as for uneven calls).
   it.each([
-    ['10 arms (two buffers, one barrier a row), window 1', { arms: 10, agents: 300, window: 1 }, [12]],
-    ['64 arms (one buffer, no unrolling), window 3', { arms: 64, agents: 130, window: 3 }, [4, 5]],
+    ['10 arms, window 1', { arms: 10, agents: 300, window: 1 }, [12]],
+    ['64 arms (no unrolling), window 3', { arms: 64, agents: 130, window: 3 }, [4, 5]],
     ['3 arms, two groups, window 7 over uneven calls', { arms: 3, agents: 200, window: 7, baseline: 'ema' as const }, [5, 13, 3]],
   ])('%s: the same rows', async (_name, params, chunks) => {
     const context = await testGpu();
@@ -349,6 +349,8 @@ describe('statistics reduction: subgroups and the workgroup fallback', () => {
       const cfg = config(params, [{}, { agents: 70, lr: 0.3 }]);
       const viaSubgroups = await GpuEngine.create(cfg, context, { subgroups: true });
       const viaWorkgroup = await GpuEngine.create(cfg, context, { subgroups: false });
+      expect(viaSubgroups.reduction).toBe('subgroups');
+      expect(viaWorkgroup.reduction).toBe('workgroup');
       const a: Row[] = [];
       const b: Row[] = [];
       for (const steps of chunks) {
@@ -366,6 +368,35 @@ describe('statistics reduction: subgroups and the workgroup fallback', () => {
       }
       viaSubgroups.dispose();
       viaWorkgroup.dispose();
+    });
+  });
+});
+
+describe('statistics reduction: fallback when subgroup records do not fit', () => {
+  it('takes the workgroup reduction when a row of per-subgroup records exceeds the budget, with the same rows', async () => {
+    const context = await testGpu();
+    await withErrorScopes(context.device, async () => {
+      const cfg = config({ arms: 10, agents: 640, window: 2 });
+      // A row of subgroup records: 10 workgroups x (64 / smallest subgroup) records x 42 stats x
+      // 4 bytes (26,880 on SwiftShader); one byte less than that forces the workgroup records.
+      const subgroupRowBytes = 10 * (64 / context.subgroupMinSize) * 42 * 4;
+      expect(context.subgroupMinSize, 'subgroups smaller than the workgroup').toBeLessThan(64);
+      const tight = await GpuEngine.create(cfg, context, { partialsBudgetBytes: subgroupRowBytes - 1 });
+      const roomy = await GpuEngine.create(cfg, context);
+      expect(tight.reduction).toBe('workgroup');
+      expect(roomy.reduction).toBe('subgroups');
+      const a: Row[] = [];
+      const b: Row[] = [];
+      await tight.advance(9, collector(a));
+      await roomy.advance(9, collector(b));
+      expect(a.length).toBe(4);
+      for (let r = 0; r < a.length; r++) {
+        for (let s = 0; s < a[r].values.length; s++) {
+          expect(Math.abs(a[r].values[s] - b[r].values[s])).toBeLessThanOrEqual(1e-5 * (1 + Math.abs(b[r].values[s])));
+        }
+      }
+      tight.dispose();
+      roomy.dispose();
     });
   });
 });
