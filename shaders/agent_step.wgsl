@@ -304,11 +304,17 @@ fn main(
     for (var j = 0u; j < kArms; j++) { prefs[j] = state[j * stride + agentIndex]; }
     rewardMean = state[kArms * stride + agentIndex];
     ema = state[(kArms + 1u) * stride + agentIndex];
+    // Arms 2i and 2i + 1 share one call (armNormal in src/core/agent.ts). With the arm loop
+    // unrolled, `j % 2u == 0u` is a constant and odd arms compile without the call.
+    var armNormals = vec2<f32>(0.0);
     for (var j = 0u; j < kArms; j++) {
       var value: f32;
       if (env == kEnvGaussian) {
-        let words = philox4x32(vec4<u32>(0u, kPurposeArmValue, j, 0u), vec2<u32>(uniforms.seed, localAgent));
-        value = groups[groupIndex].spread * normalFromU32Pair(words.x, words.y);
+        if (j % 2u == 0u) {
+          let words = philox4x32(vec4<u32>(0u, kPurposeArmValue, j / 2u, 0u), vec2<u32>(uniforms.seed, localAgent));
+          armNormals = normalPairFromU32Pair(words.x, words.y);
+        }
+        value = groups[groupIndex].spread * select(armNormals.x, armNormals.y, j % 2u == 1u);
       } else {
         value = groups[groupIndex].means[j];
       }

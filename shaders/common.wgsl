@@ -58,6 +58,15 @@ fn normalFromU32Pair(word0: u32, word1: u32) -> f32 {
   return -(radius * cos(kTwoPi * (u2 - 0.5)));
 }
 
+// Both Box-Muller normals of a pair of words: (cosine branch, sine branch), as above.
+fn normalPairFromU32Pair(word0: u32, word1: u32) -> vec2<f32> {
+  let u1 = f32((word0 >> 8u) + 1u) * kTwoPow24Inv;
+  let u2 = uniformFromU32(word1);
+  let radius = sqrt(-2.0 * log(u1));
+  let angle = kTwoPi * (u2 - 0.5);
+  return vec2<f32>(-(radius * cos(angle)), -(radius * sin(angle)));
+}
+
 const kPurposeStep: u32 = 0u;
 const kPurposeArmValue: u32 = 1u;
 

@@ -16,10 +16,14 @@ const f32 = Math.fround;
 export const kPurposeStep = 0;
 export const kPurposeArmValue = 1;
 
-/** Standard normal behind arm `arm`'s value for a gaussian agent (its arm value / spread). */
+/**
+ * Standard normal behind arm `arm`'s value for a gaussian agent (its arm value / spread). Arms 2i
+ * and 2i + 1 share one call (counter (0, kPurposeArmValue, i, 0)): Box-Muller's cosine and sine
+ * normals of its first two words, so that setting up an agent's arms takes k / 2 calls.
+ */
 export function armNormal(seed: number, agent: number, arm: number, words: Uint32Array): number {
-  philox4x32(0, kPurposeArmValue, arm, 0, seed, agent, words);
-  return normalFromU32Pair(words[0], words[1]);
+  philox4x32(0, kPurposeArmValue, arm >>> 1, 0, seed, agent, words);
+  return normalFromU32Pair(words[0], words[1], (arm & 1) === 0 ? 'cos' : 'sin');
 }
 
 /** The f32 constants a group's step uses, derived once from its parameters. */

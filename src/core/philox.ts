@@ -87,14 +87,16 @@ const f32 = Math.fround;
 const kTwoPiF32 = f32(2 * Math.PI);
 
 /**
- * One standard normal by Box-Muller (the cosine branch), in f32 steps as the shader does it.
- * The words are bit-identical on CPU and GPU; `log`, `sqrt` and `cos` may differ in the last
- * bits between platforms, so normals agree to f32 tolerance, not bit for bit.
+ * One standard normal by Box-Muller, in f32 steps as the shader does it: the cosine branch, or
+ * with `branch` 'sin' the sine branch (the pair's other, independent normal). The words are
+ * bit-identical on CPU and GPU; `log`, `sqrt`, `cos` and `sin` may differ in the last bits between
+ * platforms, so normals agree to f32 tolerance, not bit for bit.
  */
-export function normalFromU32Pair(word0: number, word1: number): number {
+export function normalFromU32Pair(word0: number, word1: number, branch: 'cos' | 'sin' = 'cos'): number {
   const u1 = uniformOpenFromU32(word0);
   const u2 = uniformFromU32(word1);
   const radius = f32(Math.sqrt(f32(-2 * f32(Math.log(u1)))));
-  // cos(2 pi u2) as -cos(2 pi (u2 - 1/2)): WGSL bounds cos's error only on [-pi, pi].
-  return f32(-f32(radius * f32(Math.cos(f32(kTwoPiF32 * f32(u2 - 0.5))))));
+  // cos(2 pi u2) as -cos(2 pi (u2 - 1/2)), sin likewise: WGSL bounds their error only on [-pi, pi].
+  const angle = f32(kTwoPiF32 * f32(u2 - 0.5));
+  return f32(-f32(radius * f32(branch === 'cos' ? Math.cos(angle) : Math.sin(angle))));
 }

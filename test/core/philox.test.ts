@@ -145,6 +145,30 @@ describe('uniforms from a word', () => {
   });
 });
 
+describe('normalFromU32Pair, sine branch', () => {
+  it('has mean 0 and variance 1, and is uncorrelated with the cosine normal of the same words', () => {
+    const n = 100_000;
+    const out = new Uint32Array(4);
+    let sum = 0, sumSq = 0, cross = 0, sumCos = 0;
+    for (let i = 0; i < n; i++) {
+      philox4x32(i, 1, 0, 0, 1234, 5, out);
+      const c = normalFromU32Pair(out[0], out[1]);
+      const s = normalFromU32Pair(out[0], out[1], 'sin');
+      expect(Number.isFinite(s) && Math.fround(s) === s).toBe(true);
+      sum += s;
+      sumSq += s * s;
+      cross += c * s;
+      sumCos += c;
+    }
+    const mean = sum / n;
+    // SE of a mean of unit normals: 1 / sqrt(n) = 3.2e-3; of a variance: sqrt(2 / n) = 4.5e-3;
+    // of a correlation of independent normals: 1 / sqrt(n). 4 SE each.
+    expect(Math.abs(mean)).toBeLessThan(4 / Math.sqrt(n));
+    expect(Math.abs(sumSq / n - mean * mean - 1)).toBeLessThan(4 * Math.sqrt(2 / n));
+    expect(Math.abs(cross / n - mean * (sumCos / n))).toBeLessThan(4 / Math.sqrt(n));
+  });
+});
+
 describe('normalFromU32Pair', () => {
   it('is finite at the extreme words and an exact f32', () => {
     for (const w0 of [0, 1, 0xff, 0x100, 0x7fffffff, 0xffffffff]) {

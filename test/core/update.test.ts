@@ -117,7 +117,7 @@ describe('one REINFORCE step by hand', () => {
     expect(ones).toBeLessThan(200);
   });
 
-  it('gaussian arm values are offset + scale * spread * z with z from purpose 1 of step 0', () => {
+  it('gaussian arm values are offset + scale * spread * z, z from purpose 1 of step 0, two arms a call', () => {
     const p = params({ arms: 4, seed: 9, env: 'gaussian', offset: 1, scale: 2, spread: 0.5 });
     const words = new Uint32Array(4);
     const normals = new Float32Array(4);
@@ -125,8 +125,9 @@ describe('one REINFORCE step by hand', () => {
     const kernel = new AgentKernel(4, 9);
     kernel.loadArms(stepConstants(p), normals, 0);
     for (let j = 0; j < 4; j++) {
-      philox4x32(0, kPurposeArmValue, j, 0, 9, 3, words);
-      const z = normalFromU32Pair(words[0], words[1]);
+      // Arms 2i and 2i + 1: the cosine and sine normals of call i.
+      philox4x32(0, kPurposeArmValue, j >> 1, 0, 9, 3, words);
+      const z = normalFromU32Pair(words[0], words[1], j % 2 === 0 ? 'cos' : 'sin');
       expect(normals[j]).toBe(z);
       expect(kernel.armMean[j]).toBe(f32(f32(1) + f32(f32(2) * f32(f32(0.5) * z))));
       expect(kernel.armVariance[j]).toBe(f32(f32(2) * f32(1)) ** 2); // (scale * noise)^2

@@ -17,7 +17,11 @@ fn main(@builtin(global_invocation_id) id: vec3<u32>) {
   let v = inputsOf(i);
   let out = philox4x32(vec4<u32>(v[0], v[1], v[2], v[3]), vec2<u32>(v[4], v[5]));
   words[i] = out;
-  normals[i] = normalFromU32Pair(out.x, out.y);
+  // The steps' normal, then both normals of the pair (arm values).
+  let pair = normalPairFromU32Pair(out.x, out.y);
+  normals[3u * i] = normalFromU32Pair(out.x, out.y);
+  normals[3u * i + 1u] = pair.x;
+  normals[3u * i + 2u] = pair.y;
 }`;
 
 function inputsOf(i: number): number[] {
@@ -33,8 +37,8 @@ describe('Philox4x32-10 in WGSL', () => {
       const pipeline = device.createComputePipeline({ label: 'rngTest.pipeline', layout: 'auto', compute: { module, entryPoint: 'main' } });
       const usage = GPUBufferUsage.STORAGE | GPUBufferUsage.COPY_SRC;
       const wordsBuffer = device.createBuffer({ label: 'rngTest.words', size: count * 16, usage });
-      const normalsBuffer = device.createBuffer({ label: 'rngTest.normals', size: count * 4, usage });
-      const staging = device.createBuffer({ label: 'rngTest.staging', size: count * 20, usage: GPUBufferUsage.MAP_READ | GPUBufferUsage.COPY_DST });
+      const normalsBuffer = device.createBuffer({ label: 'rngTest.normals', size: count * 12, usage });
+      const staging = device.createBuffer({ label: 'rngTest.staging', size: count * 28, usage: GPUBufferUsage.MAP_READ | GPUBufferUsage.COPY_DST });
       const encoder = device.createCommandEncoder();
       const pass = encoder.beginComputePass();
       pass.setPipeline(pipeline);
@@ -45,11 +49,11 @@ describe('Philox4x32-10 in WGSL', () => {
       pass.dispatchWorkgroups(Math.ceil(count / 64));
       pass.end();
       encoder.copyBufferToBuffer(wordsBuffer, 0, staging, 0, count * 16);
-      encoder.copyBufferToBuffer(normalsBuffer, 0, staging, count * 16, count * 4);
+      encoder.copyBufferToBuffer(normalsBuffer, 0, staging, count * 16, count * 12);
       device.queue.submit([encoder.finish()]);
       await staging.mapAsync(GPUMapMode.READ);
       const mapped = staging.getMappedRange();
-      const result = { words: new Uint32Array(mapped, 0, count * 4).slice(), normals: new Float32Array(mapped, count * 16, count).slice() };
+      const result = { words: new Uint32Array(mapped, 0, count * 4).slice(), normals: new Float32Array(mapped, count * 16, count * 3).slice() };
       staging.unmap();
       for (const b of [wordsBuffer, normalsBuffer, staging]) b.destroy();
       return result;
@@ -72,11 +76,14 @@ describe('Philox4x32-10 in WGSL', () => {
       expect(uniformFromU32(words[i * 4])).toBe(uniformFromU32(expected[0]));
       // Tolerance from WGSL's accuracy rules: log has absolute error <= 2^-21 on [0.5, 2], so
       // r = sqrt(-2 log u1) may be off by sqrt(2^-20) ~ 1e-3 where r is near 0, and by about
-      // 2^-20 / (2r) elsewhere; cos has absolute error <= 2^-11 on [-pi, pi], times r.
+      // 2^-20 / (2r) elsewhere; cos and sin have absolute error <= 2^-11 on [-pi, pi], times r.
       const radius = Math.sqrt(-2 * Math.log(uniformOpenFromU32(expected[0])));
       const tolerance = Math.min(2 ** -10, 2 ** -20 / (2 * radius)) + radius * 2 ** -11 + 1e-6;
-      const error = Math.abs(normals[i] - normalFromU32Pair(expected[0], expected[1]));
-      worstNormalError = Math.max(worstNormalError, error / tolerance);
+      const cosine = normalFromU32Pair(expected[0], expected[1]);
+      const sine = normalFromU32Pair(expected[0], expected[1], 'sin');
+      for (const [got, want] of [[normals[3 * i], cosine], [normals[3 * i + 1], cosine], [normals[3 * i + 2], sine]]) {
+        worstNormalError = Math.max(worstNormalError, Math.abs(got - want) / tolerance);
+      }
     }
     expect(firstMismatch).toBe('');
     expect(mismatches).toBe(0);
