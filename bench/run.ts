@@ -4,7 +4,8 @@
  * updates) and ratios; `--json FILE` also writes one JSON object per line and row.
  *
  *   cpu          the CPU reference engine, statistics every step
- *   gpu          the fused GPU kernel, statistics every step (statsEvery 1) or window 10 (statsEvery 10)
+ *   gpu          the fused GPU kernel with statistics: every step (statsEvery 1); every 10 steps, as the
+ *                mean of the 10 (windowStats mean) or of the 10th step alone (windowStats last)
  *   gpu-nostats  the same kernel without statistics: the compute bound
  *   gpu-naive    one dispatch per step (state through global memory every step), no statistics
  *
@@ -25,15 +26,23 @@ const { GpuEngine } = await import('../src/gpu/gpu-engine.ts');
 interface Variant {
   engine: 'cpu' | 'gpu' | 'gpu-nostats' | 'gpu-naive';
   statsEvery: number;
+  windowStats: 'mean' | 'last';
 }
 
 const kVariants: Variant[] = [
-  { engine: 'cpu', statsEvery: 1 },
-  { engine: 'gpu', statsEvery: 1 },
-  { engine: 'gpu', statsEvery: 10 },
-  { engine: 'gpu-nostats', statsEvery: 0 },
-  { engine: 'gpu-naive', statsEvery: 0 },
+  { engine: 'cpu', statsEvery: 1, windowStats: 'mean' },
+  { engine: 'gpu', statsEvery: 1, windowStats: 'mean' },
+  { engine: 'gpu', statsEvery: 10, windowStats: 'mean' },
+  { engine: 'gpu', statsEvery: 10, windowStats: 'last' },
+  { engine: 'gpu-nostats', statsEvery: 0, windowStats: 'mean' },
+  { engine: 'gpu-naive', statsEvery: 0, windowStats: 'mean' },
 ];
+
+function variantName(v: Variant): string {
+  if (v.statsEvery === 0) return v.engine;
+  if (v.statsEvery === 1) return `${v.engine} (stats every step)`;
+  return `${v.engine} (stats every ${v.statsEvery}, ${v.windowStats === 'last' ? 'last step' : `mean of ${v.statsEvery}`})`;
+}
 
 function flag(name: string): string | undefined {
   const i = process.argv.indexOf(`--${name}`);
@@ -55,7 +64,7 @@ const sink: StatsSink = { record() {} };
 
 async function makeEngine(variant: Variant, agents: number): Promise<Engine> {
   const config = defaultConfig();
-  Object.assign(config.params, { arms, agents, window: Math.max(1, variant.statsEvery), steps: 10_000_000 });
+  Object.assign(config.params, { arms, agents, window: Math.max(1, variant.statsEvery), windowStats: variant.windowStats, steps: 10_000_000 });
   switch (variant.engine) {
     case 'cpu':
       return new CpuEngine(config);
@@ -90,14 +99,14 @@ for (const agents of agentCounts) {
     const engine = await makeEngine(variant, agents);
     const rate = await measure(engine, agents);
     engine.dispose();
-    const name = variant.statsEvery > 0 ? `${variant.engine} (stats every ${variant.statsEvery})` : variant.engine;
+    const name = variantName(variant);
     results.push({ name, rate });
     if (jsonFile) {
-      appendFileSync(jsonFile, `${JSON.stringify({ engine: variant.engine, agents, arms, statsEvery: variant.statsEvery, agentStepsPerSec: rate, device: variant.engine === 'cpu' ? 'cpu' : context.adapterDescription })}\n`);
+      appendFileSync(jsonFile, `${JSON.stringify({ engine: variant.engine, agents, arms, statsEvery: variant.statsEvery, windowStats: variant.windowStats, agentStepsPerSec: rate, device: variant.engine === 'cpu' ? 'cpu' : context.adapterDescription })}\n`);
     }
   }
   const byName = new Map(results.map((r) => [r.name, r.rate]));
-  const cpu = byName.get('cpu (stats every 1)');
+  const cpu = byName.get('cpu (stats every step)');
   const nostats = byName.get('gpu-nostats');
   console.log(`N = ${agents.toLocaleString('en')}`);
   for (const r of results) {
@@ -105,7 +114,7 @@ for (const agents of agentCounts) {
       cpu ? `${(r.rate / cpu).toFixed(2)}x cpu` : '',
       nostats ? `${((100 * r.rate) / nostats).toFixed(0)}% of nostats` : '',
     ].filter(Boolean).join(', ');
-    console.log(`  ${r.name.padEnd(26)} ${format(r.rate)} agent-steps/s   ${ratios}`);
+    console.log(`  ${r.name.padEnd(36)} ${format(r.rate)} agent-steps/s   ${ratios}`);
   }
   const naive = byName.get('gpu-naive');
   if (naive && nostats) console.log(`  fused / naive: ${(nostats / naive).toFixed(1)}x`);

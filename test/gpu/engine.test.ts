@@ -385,6 +385,9 @@ describe('statistics reduction: fallback when subgroup records do not fit', () =
       const roomy = await GpuEngine.create(cfg, context);
       expect(tight.reduction).toBe('workgroup');
       expect(roomy.reduction).toBe('subgroups');
+      const exactlyOneRow = await GpuEngine.create(cfg, context, { partialsBudgetBytes: subgroupRowBytes });
+      expect(exactlyOneRow.reduction).toBe('subgroups');
+      exactlyOneRow.dispose();
       const a: Row[] = [];
       const b: Row[] = [];
       await tight.advance(9, collector(a));
