@@ -10,7 +10,9 @@
  *   gpu-naive    one dispatch per step (state through global memory every step), no statistics
  *
  * Flags: --agents 2000,100000,1000000  --seconds 2  --json FILE  --software (allow SwiftShader; default
- * when no GPU)  --engines cpu,gpu,gpu-nostats,gpu-naive
+ * when no GPU)  --engines cpu,gpu,gpu-nostats,gpu-naive  --repeat R (R rounds over all variants,
+ * interleaved, each printed and the median reported: a shared machine's speed drifts by tens of
+ * percent within a minute, and interleaving spreads the drift over every variant alike)
  */
 import { appendFileSync, writeFileSync } from 'node:fs';
 import { registerRawLoader } from '../src/cli/raw-loader.ts';
@@ -53,6 +55,7 @@ const agentCounts = (flag('agents') ?? '2000,100000,1000000').split(',').map(Num
 const seconds = Number(flag('seconds') ?? '2');
 const jsonFile = flag('json');
 const engines = (flag('engines') ?? 'cpu,gpu,gpu-nostats,gpu-naive').split(',');
+const repeat = Math.max(1, Math.floor(Number(flag('repeat') ?? '1')));
 const arms = 10;
 if (jsonFile) writeFileSync(jsonFile, '');
 
@@ -93,16 +96,28 @@ async function measure(engine: Engine, agents: number): Promise<number> {
 }
 
 const format = (x: number) => x.toExponential(2);
+const median = (xs: number[]) => {
+  const sorted = [...xs].sort((a, b) => a - b);
+  const mid = sorted.length >> 1;
+  return sorted.length % 2 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2;
+};
+const selected = kVariants.filter((v) => engines.includes(v.engine));
 for (const agents of agentCounts) {
-  const results: { name: string; rate: number }[] = [];
-  for (const variant of kVariants.filter((v) => engines.includes(v.engine))) {
-    const engine = await makeEngine(variant, agents);
-    const rate = await measure(engine, agents);
-    engine.dispose();
+  const rounds = selected.map(() => [] as number[]);
+  for (let round = 0; round < repeat; round++) {
+    for (const [i, variant] of selected.entries()) {
+      const engine = await makeEngine(variant, agents);
+      rounds[i].push(await measure(engine, agents));
+      engine.dispose();
+    }
+  }
+  const results: { name: string; rate: number; rounds: number[] }[] = [];
+  for (const [i, variant] of selected.entries()) {
+    const rate = median(rounds[i]);
     const name = variantName(variant);
-    results.push({ name, rate });
+    results.push({ name, rate, rounds: rounds[i] });
     if (jsonFile) {
-      appendFileSync(jsonFile, `${JSON.stringify({ engine: variant.engine, agents, arms, statsEvery: variant.statsEvery, windowStats: variant.windowStats, agentStepsPerSec: rate, device: variant.engine === 'cpu' ? 'cpu' : context.adapterDescription })}\n`);
+      appendFileSync(jsonFile, `${JSON.stringify({ engine: variant.engine, agents, arms, statsEvery: variant.statsEvery, windowStats: variant.windowStats, agentStepsPerSec: rate, rounds: rounds[i], device: variant.engine === 'cpu' ? 'cpu' : context.adapterDescription })}\n`);
     }
   }
   const byName = new Map(results.map((r) => [r.name, r.rate]));
@@ -114,9 +129,10 @@ for (const agents of agentCounts) {
       cpu ? `${(r.rate / cpu).toFixed(2)}x cpu` : '',
       nostats ? `${((100 * r.rate) / nostats).toFixed(0)}% of nostats` : '',
     ].filter(Boolean).join(', ');
-    console.log(`  ${r.name.padEnd(36)} ${format(r.rate)} agent-steps/s   ${ratios}`);
+    const spread = r.rounds.length > 1 ? `   (rounds: ${r.rounds.map(format).join(' ')})` : '';
+    console.log(`  ${r.name.padEnd(36)} ${format(r.rate)} agent-steps/s   ${ratios}${spread}`);
   }
   const naive = byName.get('gpu-naive');
-  if (naive && nostats) console.log(`  fused / naive: ${(nostats / naive).toFixed(1)}x`);
+  if (naive && nostats) console.log(`  fused / naive: ${(nostats / naive).toFixed(1)}x${repeat > 1 ? ' (medians)' : ''}`);
   console.log('');
 }
