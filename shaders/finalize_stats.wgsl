@@ -1,7 +1,6 @@
 // Second level of the statistics reduction: combines the partial records (one per workgroup or
 // per subgroup) of each (group, row) into means, and variances by pairwise (count, mean, M2)
 // merging (Chan et al.), which stays accurate where a global sum of squares in f32 would cancel.
-// One workgroup per (row, group); invocation i handles stats i, i + 64, ...
 // Prepended: common.wgsl and the kArmCapacity line, as for agent_step.wgsl.
 
 override kArms: u32 = 10u;
@@ -36,38 +35,63 @@ fn firstMomentOf(stat: u32) -> u32 {
   return stat;
 }
 
+var<workgroup> mergeCount: array<f32, kFinalizeWorkgroupSize>;
+var<workgroup> mergeMean: array<f32, kFinalizeWorkgroupSize>;
+var<workgroup> mergeM2: array<f32, kFinalizeWorkgroupSize>;
+
+// Chan et al.: (n, mean, m2) of the union of two disjoint sets.
+fn mergeInto(n: ptr<function, f32>, mean: ptr<function, f32>, m2: ptr<function, f32>, nb: f32, meanB: f32, m2b: f32) {
+  let total = *n + nb;
+  if (nb == 0.0) { return; }
+  let delta = meanB - *mean;
+  *mean += delta * nb / total;
+  *m2 += m2b + delta * delta * *n * nb / total;
+  *n = total;
+}
+
+// One workgroup per (row, group, statistic): invocation i merges records i, i + 64, ..., then the
+// workgroup merges its 64 results pairwise. Many workgroups per row keep a GPU busy where a
+// serial loop over every record (100,000s of them) would take longer than the steps themselves.
 @compute @workgroup_size(kFinalizeWorkgroupSize)
 fn main(@builtin(workgroup_id) id: vec3<u32>, @builtin(local_invocation_index) lid: u32) {
   let row = id.x;
   let groupIndex = id.y;
+  let stat = id.z;
   let stats = statCount();
   let info = uniforms.groupWorkgroups[groupIndex];
-  let first = info.x;
-  let count = info.y;
-  let out = (groupIndex * uniforms.rowsPerDispatch + row) * stats;
-  for (var stat = lid; stat < stats; stat += kFinalizeWorkgroupSize) {
-    let pair = firstMomentOf(stat);
-    let isVariance = pair != stat;
-    var n = 0.0;
-    var mean = 0.0;
-    var m2 = 0.0;
-    let rowRecords = row * uniforms.workgroupCount * kRecordsPerWorkgroup;
-    for (var r = first * kRecordsPerWorkgroup; r < (first + count) * kRecordsPerWorkgroup; r++) {
-      let record = (rowRecords + r) * stats;
-      let nb = partials[record];
-      if (nb == 0.0) { continue; }
-      let meanB = partials[record + pair] / nb;
-      var m2b = 0.0;
-      if (isVariance) { m2b = max(0.0, partials[record + stat] - partials[record + pair] * meanB); }
-      let total = n + nb;
-      let delta = meanB - mean;
-      mean += delta * nb / total;
-      m2 += m2b + delta * delta * n * nb / total;
-      n = total;
+  let firstRecord = info.x * kRecordsPerWorkgroup;
+  let endRecord = (info.x + info.y) * kRecordsPerWorkgroup;
+  let pair = firstMomentOf(stat);
+  let isVariance = pair != stat;
+  var n = 0.0;
+  var mean = 0.0;
+  var m2 = 0.0;
+  let rowRecords = row * uniforms.workgroupCount * kRecordsPerWorkgroup;
+  for (var r = firstRecord + lid; r < endRecord; r += kFinalizeWorkgroupSize) {
+    let record = (rowRecords + r) * stats;
+    let nb = partials[record];
+    if (nb == 0.0) { continue; }
+    let meanB = partials[record + pair] / nb;
+    var m2b = 0.0;
+    if (isVariance) { m2b = max(0.0, partials[record + stat] - partials[record + pair] * meanB); }
+    mergeInto(&n, &mean, &m2, nb, meanB, m2b);
+  }
+  mergeCount[lid] = n;
+  mergeMean[lid] = mean;
+  mergeM2[lid] = m2;
+  for (var half = kFinalizeWorkgroupSize / 2u; half > 0u; half /= 2u) {
+    workgroupBarrier();
+    if (lid < half) {
+      mergeInto(&n, &mean, &m2, mergeCount[lid + half], mergeMean[lid + half], mergeM2[lid + half]);
+      mergeCount[lid] = n;
+      mergeMean[lid] = mean;
+      mergeM2[lid] = m2;
     }
+  }
+  if (lid == 0u) {
     var value = mean;
     if (stat == 0u) { value = n; }
     if (isVariance) { value = select(0.0, m2 / n, n > 0.0); }
-    rows[out + stat] = value;
+    rows[(groupIndex * uniforms.rowsPerDispatch + row) * stats + stat] = value;
   }
 }

@@ -1,4 +1,4 @@
-/** Second-level reduction (shaders/finalize_stats.wgsl): per (row, group), across workgroups. */
+/** Second-level reduction (shaders/finalize_stats.wgsl): per (row, group, statistic), across partial records. */
 import { armCapacity } from './layout.ts';
 import { composeShader, kShaderSources } from './shaders.ts';
 
@@ -30,9 +30,10 @@ export class FinalizeStatsKernel {
     });
   }
 
-  encode(pass: GPUComputePassEncoder, bindGroup: GPUBindGroup, rows: number, groups: number): void {
+  /** One workgroup per (row, group, statistic). */
+  encode(pass: GPUComputePassEncoder, bindGroup: GPUBindGroup, rows: number, groups: number, stats: number): void {
     pass.setPipeline(this.pipeline);
     pass.setBindGroup(0, bindGroup);
-    pass.dispatchWorkgroups(rows, groups);
+    pass.dispatchWorkgroups(rows, groups, stats);
   }
 }

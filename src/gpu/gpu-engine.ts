@@ -325,7 +325,7 @@ export class GpuEngine implements Engine {
       pass ??= encoder.beginComputePass({ label: 'GpuEngine.stepPass' });
       this.#stepKernel.encode(pass, this.#stepBindGroup, slot, this.#workgroupCount, device.limits.maxComputeWorkgroupsPerDimension);
       if (piece.rows > 0 && this.#finalizeKernel && this.#finalizeBindGroup) {
-        this.#finalizeKernel.encode(pass, this.#finalizeBindGroup, piece.rows, groups);
+        this.#finalizeKernel.encode(pass, this.#finalizeBindGroup, piece.rows, groups, this.#statCount);
       }
       if (this.#withStats) {
         pass.end();
