@@ -49,11 +49,29 @@ fn mergeInto(n: ptr<function, f32>, mean: ptr<function, f32>, m2: ptr<function, 
   *n = total;
 }
 
-// One workgroup per (row, group, statistic): invocation i merges records i, i + 64, ..., then the
-// workgroup merges its 64 results pairwise. Many workgroups per row keep a GPU busy where a
-// serial loop over every record (100,000s of them) would take longer than the steps themselves.
+// Merges the partial record at `record` into (n, mean, m2) for statistic `stat`.
+fn mergeRecord(n: ptr<function, f32>, mean: ptr<function, f32>, m2: ptr<function, f32>, record: u32, stat: u32, pair: u32, isVariance: bool) {
+  let nb = partials[record];
+  if (nb == 0.0) { return; }
+  let meanB = partials[record + pair] / nb;
+  var m2b = 0.0;
+  if (isVariance) { m2b = max(0.0, partials[record + stat] - partials[record + pair] * meanB); }
+  mergeInto(n, mean, m2, nb, meanB, m2b);
+}
+
+// What a row holds for statistic `stat`: the count, a mean, or a variance.
+fn rowValue(stat: u32, isVariance: bool, n: f32, mean: f32, m2: f32) -> f32 {
+  if (stat == 0u) { return n; }
+  if (isVariance) { return select(0.0, m2 / n, n > 0.0); }
+  return mean;
+}
+
+// The parallel variant: one workgroup per (row, group, statistic); invocation i merges records
+// i, i + 64, ..., then the workgroup merges its 64 results pairwise. Many workgroups per row keep
+// a GPU busy where a serial loop over every record (100,000s of them at 10^6 agents) would take
+// longer than the steps themselves.
 @compute @workgroup_size(kFinalizeWorkgroupSize)
-fn main(@builtin(workgroup_id) id: vec3<u32>, @builtin(local_invocation_index) lid: u32) {
+fn combinePerStatistic(@builtin(workgroup_id) id: vec3<u32>, @builtin(local_invocation_index) lid: u32) {
   let row = id.x;
   let groupIndex = id.y;
   let stat = id.z;
@@ -68,13 +86,7 @@ fn main(@builtin(workgroup_id) id: vec3<u32>, @builtin(local_invocation_index) l
   var m2 = 0.0;
   let rowRecords = row * uniforms.workgroupCount * kRecordsPerWorkgroup;
   for (var r = firstRecord + lid; r < endRecord; r += kFinalizeWorkgroupSize) {
-    let record = (rowRecords + r) * stats;
-    let nb = partials[record];
-    if (nb == 0.0) { continue; }
-    let meanB = partials[record + pair] / nb;
-    var m2b = 0.0;
-    if (isVariance) { m2b = max(0.0, partials[record + stat] - partials[record + pair] * meanB); }
-    mergeInto(&n, &mean, &m2, nb, meanB, m2b);
+    mergeRecord(&n, &mean, &m2, (rowRecords + r) * stats, stat, pair, isVariance);
   }
   mergeCount[lid] = n;
   mergeMean[lid] = mean;
@@ -89,9 +101,29 @@ fn main(@builtin(workgroup_id) id: vec3<u32>, @builtin(local_invocation_index) l
     }
   }
   if (lid == 0u) {
-    var value = mean;
-    if (stat == 0u) { value = n; }
-    if (isVariance) { value = select(0.0, m2 / n, n > 0.0); }
-    rows[(groupIndex * uniforms.rowsPerDispatch + row) * stats + stat] = value;
+    rows[(groupIndex * uniforms.rowsPerDispatch + row) * stats + stat] = rowValue(stat, isVariance, n, mean, m2);
+  }
+}
+
+// The serial variant: one workgroup per (row, group); invocation i loops over all the records
+// for statistics i, i + 64, ... Fewer workgroups: cheaper where records are few, and on a CPU
+// (SwiftShader), where every workgroup and barrier has a fixed cost.
+@compute @workgroup_size(kFinalizeWorkgroupSize)
+fn combineSerially(@builtin(workgroup_id) id: vec3<u32>, @builtin(local_invocation_index) lid: u32) {
+  let row = id.x;
+  let groupIndex = id.y;
+  let stats = statCount();
+  let info = uniforms.groupWorkgroups[groupIndex];
+  let rowRecords = row * uniforms.workgroupCount * kRecordsPerWorkgroup;
+  for (var stat = lid; stat < stats; stat += kFinalizeWorkgroupSize) {
+    let pair = firstMomentOf(stat);
+    let isVariance = pair != stat;
+    var n = 0.0;
+    var mean = 0.0;
+    var m2 = 0.0;
+    for (var r = info.x * kRecordsPerWorkgroup; r < (info.x + info.y) * kRecordsPerWorkgroup; r++) {
+      mergeRecord(&n, &mean, &m2, (rowRecords + r) * stats, stat, pair, isVariance);
+    }
+    rows[(groupIndex * uniforms.rowsPerDispatch + row) * stats + stat] = rowValue(stat, isVariance, n, mean, m2);
   }
 }

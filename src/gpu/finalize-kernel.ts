@@ -1,12 +1,18 @@
-/** Second-level reduction (shaders/finalize_stats.wgsl): per (row, group, statistic), across partial records. */
+/** Second-level reduction (shaders/finalize_stats.wgsl): per row and group, across partial records. */
 import { armCapacity } from './layout.ts';
 import { composeShader, kShaderSources } from './shaders.ts';
 
 export class FinalizeStatsKernel {
   readonly pipeline: GPUComputePipeline;
 
-  /** `recordsPerWorkgroup`: partial records each agent-kernel workgroup writes per row. */
-  constructor(device: GPUDevice, arms: number, recordsPerWorkgroup: number) {
+  readonly parallel: boolean;
+
+  /**
+   * `recordsPerWorkgroup`: partial records each agent-kernel workgroup writes per row.
+   * `parallel`: one workgroup per (row, group, statistic) rather than per (row, group).
+   */
+  constructor(device: GPUDevice, arms: number, recordsPerWorkgroup: number, parallel: boolean) {
+    this.parallel = parallel;
     const module = device.createShaderModule({
       label: 'FinalizeStatsKernel.module',
       code: composeShader(kShaderSources.finalizeStats, armCapacity(arms)),
@@ -14,7 +20,7 @@ export class FinalizeStatsKernel {
     this.pipeline = device.createComputePipeline({
       label: 'FinalizeStatsKernel.pipeline',
       layout: 'auto',
-      compute: { module, entryPoint: 'main', constants: { kArms: arms, kRecordsPerWorkgroup: recordsPerWorkgroup } },
+      compute: { module, entryPoint: parallel ? 'combinePerStatistic' : 'combineSerially', constants: { kArms: arms, kRecordsPerWorkgroup: recordsPerWorkgroup } },
     });
   }
 
@@ -30,10 +36,9 @@ export class FinalizeStatsKernel {
     });
   }
 
-  /** One workgroup per (row, group, statistic). */
   encode(pass: GPUComputePassEncoder, bindGroup: GPUBindGroup, rows: number, groups: number, stats: number): void {
     pass.setPipeline(this.pipeline);
     pass.setBindGroup(0, bindGroup);
-    pass.dispatchWorkgroups(rows, groups, stats);
+    pass.dispatchWorkgroups(rows, groups, this.parallel ? stats : 1);
   }
 }

@@ -372,6 +372,36 @@ describe('statistics reduction: subgroups and the workgroup fallback', () => {
   });
 });
 
+describe('finalize: serial and parallel passes', () => {
+  it('combine the partial records into the same rows', async () => {
+    const context = await testGpu();
+    await withErrorScopes(context.device, async () => {
+      // 2 groups, 1,000 + 70 agents: 18 workgroups, up to 16 records each.
+      const cfg = config({ arms: 5, agents: 1000, window: 3, baseline: 'average-inclusive' }, [{}, { agents: 70, lr: 0.4 }]);
+      const serial = await GpuEngine.create(cfg, context, { finalize: 'serial' });
+      const parallel = await GpuEngine.create(cfg, context, { finalize: 'parallel' });
+      expect([serial.finalize, parallel.finalize]).toEqual(['serial', 'parallel']);
+      const a: Row[] = [];
+      const b: Row[] = [];
+      for (const steps of [4, 11]) {
+        await serial.advance(steps, collector(a));
+        await parallel.advance(steps, collector(b));
+      }
+      expect(a.length).toBe(2 * 5);
+      expect(a.map((r) => `${r.group}:${r.step}`)).toEqual(b.map((r) => `${r.group}:${r.step}`));
+      for (let r = 0; r < a.length; r++) {
+        // The same records merged in another order: f32 rounding only.
+        for (let s = 0; s < a[r].values.length; s++) {
+          expect(Math.abs(a[r].values[s] - b[r].values[s]), `stat ${s} row ${r}`).toBeLessThanOrEqual(1e-5 * (1 + Math.abs(a[r].values[s])));
+        }
+        expect(Array.from(a[r].histogram)).toEqual(Array.from(b[r].histogram));
+      }
+      serial.dispose();
+      parallel.dispose();
+    });
+  });
+});
+
 describe('statistics reduction: fallback when subgroup records do not fit', () => {
   it('takes the workgroup reduction when a row of per-subgroup records exceeds the budget, with the same rows', async () => {
     const context = await testGpu();
