@@ -167,7 +167,8 @@ export function parseSimArgs(argv: readonly string[]): SimArgs {
       case '--format': format = parseChoice('--format', value, kOutputFormats); break;
       case '--out':
         if (value.trim() === '') throw new UsageError('--out needs a file name');
-        args.out = value;
+        // `-` is stdout, as for most command-line tools (not a file named "-").
+        args.out = value === '-' ? null : value;
         break;
     }
   }

@@ -28,7 +28,7 @@ export function helpText(): string {
     '                          separate the lists by ";": --sweep "means=0,1;1,0"',
     '  --engine auto|cpu|gpu   which engine runs it (default auto: the GPU engine when it can',
     '                          run, else the CPU reference engine; stderr says which)',
-    '  --out FILE              write to FILE, .csv or .json (default: stdout)',
+    '  --out FILE              write to FILE, .csv or .json (default, or -: stdout)',
     '  --format csv|json       the format on stdout (default csv)',
     '  -q, --quiet             stderr gets only warnings and errors (no engine line, progress, summary)',
     '  -h, --help              this text',

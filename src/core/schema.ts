@@ -107,7 +107,7 @@ export const kParamSpecs: readonly ParamSpec[] = [
   {
     key: 'window', label: 'Stats window', type: 'int', min: 1, max: 1_000_000, defaultValue: 1,
     slider: 'log', unit: 'steps', scope: 'run', live: false,
-    help: 'Steps per recorded row (1 = every step); Row statistics says how a row sums them up.',
+    help: 'Steps per recorded row (1 = every step); Row statistics (windowStats) says how a row sums them up.',
   },
   {
     key: 'windowStats', label: 'Row statistics', type: 'enum', options: kWindowStats, defaultValue: 'mean',

@@ -48,6 +48,12 @@ describe('parseSimArgs', () => {
     expect(formatFromPath('dir.json/run')).toBeNull();
   });
 
+  it('takes --out - as stdout, with --format for the format', () => {
+    expect(parseSimArgs(['--out', '-']).out).toBeNull();
+    expect(parseSimArgs(['--out', '-', '--format', 'json']).format).toBe('json');
+    expect(parseSimArgs(['-o', '-']).format).toBe('csv');
+  });
+
   it('rejects bad flags, naming them', () => {
     expect(usageMessage(() => parseSimArgs(['--foo']))).toBe('unknown flag --foo (see sim --help)');
     expect(usageMessage(() => parseSimArgs(['--foo=1']))).toBe('unknown flag --foo (see sim --help)');
