@@ -105,6 +105,8 @@ fn combinePerStatistic(@builtin(workgroup_id) id: vec3<u32>, @builtin(local_invo
   }
 }
 
+const kSerialBlock: u32 = 256u;
+
 // The serial variant: one workgroup per (row, group); invocation i loops over all the records
 // for statistics i, i + 64, ... Fewer workgroups: cheaper where records are few, and on a CPU
 // (SwiftShader), where every workgroup and barrier has a fixed cost.
@@ -121,8 +123,17 @@ fn combineSerially(@builtin(workgroup_id) id: vec3<u32>, @builtin(local_invocati
     var n = 0.0;
     var mean = 0.0;
     var m2 = 0.0;
-    for (var r = info.x * kRecordsPerWorkgroup; r < (info.x + info.y) * kRecordsPerWorkgroup; r++) {
-      mergeRecord(&n, &mean, &m2, (rowRecords + r) * stats, stat, pair, isVariance);
+    // Blocks of kSerialBlock records merged apart, then into the total: the f32 running mean's
+    // rounding grows with the block size plus the number of blocks, not with all the records.
+    let endRecord = (info.x + info.y) * kRecordsPerWorkgroup;
+    for (var blockStart = info.x * kRecordsPerWorkgroup; blockStart < endRecord; blockStart += kSerialBlock) {
+      var blockN = 0.0;
+      var blockMean = 0.0;
+      var blockM2 = 0.0;
+      for (var r = blockStart; r < min(blockStart + kSerialBlock, endRecord); r++) {
+        mergeRecord(&blockN, &blockMean, &blockM2, (rowRecords + r) * stats, stat, pair, isVariance);
+      }
+      mergeInto(&n, &mean, &m2, blockN, blockMean, blockM2);
     }
     rows[(groupIndex * uniforms.rowsPerDispatch + row) * stats + stat] = rowValue(stat, isVariance, n, mean, m2);
   }

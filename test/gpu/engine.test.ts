@@ -376,8 +376,9 @@ describe('finalize: serial and parallel passes', () => {
   it('combine the partial records into the same rows', async () => {
     const context = await testGpu();
     await withErrorScopes(context.device, async () => {
-      // 2 groups, 1,000 + 70 agents: 18 workgroups, up to 16 records each.
-      const cfg = config({ arms: 5, agents: 1000, window: 3, baseline: 'average-inclusive' }, [{}, { agents: 70, lr: 0.4 }]);
+      // 2 groups, 1,100 + 70 agents: 18 + 2 workgroups, up to 16 records each (SwiftShader): the
+      // first group's 288 records cross the serial pass's block of 256.
+      const cfg = config({ arms: 5, agents: 1100, window: 3, baseline: 'average-inclusive' }, [{}, { agents: 70, lr: 0.4 }]);
       const serial = await GpuEngine.create(cfg, context, { finalize: 'serial' });
       const parallel = await GpuEngine.create(cfg, context, { finalize: 'parallel' });
       expect([serial.finalize, parallel.finalize]).toEqual(['serial', 'parallel']);
