@@ -3,10 +3,11 @@
 // AgentKernel.act in src/core/agent.ts: same formulas, same order of f32 operations.
 //
 // Statistics: each invocation sums its agent-steps' statistics per stats window; at a window's
-// end (or the dispatch's end) the workgroup adds them up (reduceWorkgroup: reduce_subgroups.wgsl
-// where the device has subgroups, else reduce_workgroup.wgsl) and writes one partial record per
-// workgroup and row; finalize_stats.wgsl combines the workgroups. Prepended: common.wgsl and a
-// line `const kArmCapacity: u32 = ...;` (private array size: the next power of two >= arms).
+// end (or the dispatch's end) reduceWorkgroup adds them up and writes partial records for the
+// row: one per subgroup (reduce_subgroups.wgsl, where the device has subgroups) or one per
+// workgroup (reduce_workgroup.wgsl); finalize_stats.wgsl combines the records. Prepended:
+// common.wgsl and a line `const kArmCapacity: u32 = ...;` (private array size: the next power of
+// two >= arms).
 
 override kArms: u32 = 10u;
 override kStats: bool = true;

@@ -41,8 +41,8 @@ var<workgroup> mergeM2: array<f32, kFinalizeWorkgroupSize>;
 
 // Chan et al.: (n, mean, m2) of the union of two disjoint sets.
 fn mergeInto(n: ptr<function, f32>, mean: ptr<function, f32>, m2: ptr<function, f32>, nb: f32, meanB: f32, m2b: f32) {
-  let total = *n + nb;
   if (nb == 0.0) { return; }
+  let total = *n + nb;
   let delta = meanB - *mean;
   *mean += delta * nb / total;
   *m2 += m2b + delta * delta * *n * nb / total;

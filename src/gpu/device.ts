@@ -70,7 +70,7 @@ export async function openGpu(gpu: GPU | undefined | null): Promise<GpuContext> 
     adapterDescription: text,
     software,
     subgroups,
-    subgroupMinSize: (adapter.info as { subgroupMinSize?: number }).subgroupMinSize ?? 4,
+    subgroupMinSize: adapter.info.subgroupMinSize ?? 4,
     busyPollingMaps: false,
     lost,
     takeUncapturedError() {

@@ -1,11 +1,12 @@
 /** Second-level reduction (shaders/finalize_stats.wgsl): per row and group, across partial records. */
-import { armCapacity } from './layout.ts';
+import { armCapacity, gpuStatCount } from './layout.ts';
 import { composeShader, kShaderSources } from './shaders.ts';
 
 export class FinalizeStatsKernel {
   readonly pipeline: GPUComputePipeline;
 
   readonly parallel: boolean;
+  readonly #stats: number;
 
   /**
    * `recordsPerWorkgroup`: partial records each agent-kernel workgroup writes per row.
@@ -13,6 +14,7 @@ export class FinalizeStatsKernel {
    */
   constructor(device: GPUDevice, arms: number, recordsPerWorkgroup: number, parallel: boolean) {
     this.parallel = parallel;
+    this.#stats = gpuStatCount(arms);
     const module = device.createShaderModule({
       label: 'FinalizeStatsKernel.module',
       code: composeShader(kShaderSources.finalizeStats, armCapacity(arms)),
@@ -36,9 +38,9 @@ export class FinalizeStatsKernel {
     });
   }
 
-  encode(pass: GPUComputePassEncoder, bindGroup: GPUBindGroup, rows: number, groups: number, stats: number): void {
+  encode(pass: GPUComputePassEncoder, bindGroup: GPUBindGroup, rows: number, groups: number): void {
     pass.setPipeline(this.pipeline);
     pass.setBindGroup(0, bindGroup);
-    pass.dispatchWorkgroups(rows, groups, this.parallel ? stats : 1);
+    pass.dispatchWorkgroups(rows, groups, this.parallel ? this.#stats : 1);
   }
 }

@@ -180,7 +180,7 @@ export class GpuEngine implements Engine {
     this.#recordsPerWorkgroup = useSubgroups ? subgroupRecords : 1;
     this.reduction = useSubgroups ? 'subgroups' : 'workgroup';
     const recordBytes = this.#workgroupCount * this.#recordsPerWorkgroup * this.#statCount * 4;
-    this.#rowsPerDispatch = Math.max(1, Math.min(options.maxRowsPerDispatch ?? 16, Math.floor(partialsLimit / recordBytes)));
+    this.#rowsPerDispatch = Math.max(1, Math.min(options.maxRowsPerDispatch ?? 16, rowsFitting(this.#recordsPerWorkgroup)));
     if (this.#withStats && recordBytes > bindingLimit) {
       throw new ConfigError([{ field: 'agents', message: `too many agents for statistics on this GPU (${mib(recordBytes)} per row)` }]);
     }
@@ -340,7 +340,7 @@ export class GpuEngine implements Engine {
       pass ??= encoder.beginComputePass({ label: 'GpuEngine.stepPass' });
       this.#stepKernel.encode(pass, this.#stepBindGroup, slot, this.#workgroupCount, device.limits.maxComputeWorkgroupsPerDimension);
       if (piece.rows > 0 && this.#finalizeKernel && this.#finalizeBindGroup) {
-        this.#finalizeKernel.encode(pass, this.#finalizeBindGroup, piece.rows, groups, this.#statCount);
+        this.#finalizeKernel.encode(pass, this.#finalizeBindGroup, piece.rows, groups);
       }
       if (this.#withStats) {
         pass.end();

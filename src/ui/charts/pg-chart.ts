@@ -129,6 +129,11 @@ export function valueFormatter(digits = 3) {
   return (_u: uPlot, value: number | null) => (value === null || value === undefined ? '–' : formatNumber(value, digits));
 }
 
+/** The x series (steps): a new object per plot, since uPlot keeps its own state on each series. */
+export function stepSeries(): uPlot.Series {
+  return { label: 'step', value: (_u, v) => (v === null ? '–' : String(v)) };
+}
+
 /** x axis: steps. */
 export const kStepAxis: uPlot.Axis = { label: 'step', labelSize: 20, size: 36 };
 

@@ -10,7 +10,7 @@ import type uPlot from 'uplot';
 import { kHistogramBins } from '../../core/stats.ts';
 import { heatRamp } from '../palette.ts';
 import type { RunSession } from '../run-controller.ts';
-import { PgChart, type PlotSpec, basePlotOptions, kStepAxis, probabilityAxis, valueFormatter } from './pg-chart.ts';
+import { PgChart, type PlotSpec, basePlotOptions, kStepAxis, probabilityAxis, stepSeries, valueFormatter } from './pg-chart.ts';
 
 @customElement('pg-heatmap-chart')
 export class PgHeatmapChart extends PgChart {
@@ -54,7 +54,7 @@ export class PgHeatmapChart extends PgChart {
         scales: { x: { time: false }, y: { range: [0, 1] } },
         axes: [kStepAxis, probabilityAxis('π(best arm)')],
         series: [
-          { label: 'step', value: (_u, v) => (v === null ? '–' : String(v)) },
+          stepSeries(),
           { label: 'mean', stroke: '#111', width: 1.5, value, points: { show: false } },
           { label: 'p10', stroke: 'rgba(17,17,17,0.55)', width: 1, dash: [4, 3], value, points: { show: false } },
           { label: 'p90', stroke: 'rgba(17,17,17,0.55)', width: 1, dash: [4, 3], value, points: { show: false } },

@@ -3,7 +3,7 @@ import { customElement } from 'lit/decorators.js';
 import type uPlot from 'uplot';
 import { groupShade } from '../palette.ts';
 import type { RunSession } from '../run-controller.ts';
-import { PgChart, type PlotSpec, basePlotOptions, groupSuffix, kStepAxis, probabilityAxis, valueFormatter } from './pg-chart.ts';
+import { PgChart, type PlotSpec, basePlotOptions, groupSuffix, kStepAxis, probabilityAxis, stepSeries, valueFormatter } from './pg-chart.ts';
 
 @customElement('pg-reward-chart')
 export class PgRewardChart extends PgChart {
@@ -18,7 +18,7 @@ export class PgRewardChart extends PgChart {
   protected build(session: RunSession): PlotSpec {
     const history = session.history;
     const value = valueFormatter(3);
-    const series: uPlot.Series[] = [{ label: 'step', value: (_u, v) => (v === null ? '–' : String(v)) }];
+    const series: uPlot.Series[] = [stepSeries()];
     const data: number[][] = [history.steps];
     for (let g = 0; g < session.groups; g++) {
       const suffix = groupSuffix(session, g);

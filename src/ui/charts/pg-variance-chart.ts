@@ -4,7 +4,7 @@ import type uPlot from 'uplot';
 import { formatNumber } from '../format.ts';
 import { groupShade } from '../palette.ts';
 import type { RunSession } from '../run-controller.ts';
-import { PgChart, type PlotSpec, basePlotOptions, groupSuffix, kStepAxis, valueFormatter } from './pg-chart.ts';
+import { PgChart, type PlotSpec, basePlotOptions, groupSuffix, kStepAxis, stepSeries, valueFormatter } from './pg-chart.ts';
 
 @customElement('pg-variance-chart')
 export class PgVarianceChart extends PgChart {
@@ -19,7 +19,7 @@ export class PgVarianceChart extends PgChart {
   protected build(session: RunSession): PlotSpec {
     const history = session.history;
     const value = valueFormatter(3);
-    const series: uPlot.Series[] = [{ label: 'step', value: (_u, v) => (v === null ? '–' : String(v)) }];
+    const series: uPlot.Series[] = [stepSeries()];
     const data: number[][] = [history.steps];
     for (let g = 0; g < session.groups; g++) {
       const suffix = groupSuffix(session, g);
