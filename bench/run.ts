@@ -13,6 +13,8 @@
  * when no GPU)  --engines cpu,gpu,gpu-nostats,gpu-naive  --repeat R (R rounds over all variants,
  * interleaved, each printed and the median reported: a shared machine's speed drifts by tens of
  * percent within a minute, and interleaving spreads the drift over every variant alike)
+ * --gpu-options JSON (GpuEngineOptions for the fused variants, e.g. '{"finalize":"parallel"}' or
+ * '{"subgroups":false}', to compare a choice the engine makes by itself)
  */
 import { appendFileSync, writeFileSync } from 'node:fs';
 import { registerRawLoader } from '../src/cli/raw-loader.ts';
@@ -24,6 +26,7 @@ import type { StatsSink } from '../src/core/stats.ts';
 registerRawLoader();
 const { openNodeGpu } = await import('../src/gpu/node-gpu.ts');
 const { GpuEngine } = await import('../src/gpu/gpu-engine.ts');
+type GpuEngineOptions = import('../src/gpu/gpu-engine.ts').GpuEngineOptions;
 
 interface Variant {
   engine: 'cpu' | 'gpu' | 'gpu-nostats' | 'gpu-naive';
@@ -56,6 +59,7 @@ const seconds = Number(flag('seconds') ?? '2');
 const jsonFile = flag('json');
 const engines = (flag('engines') ?? 'cpu,gpu,gpu-nostats,gpu-naive').split(',');
 const repeat = Math.max(1, Math.floor(Number(flag('repeat') ?? '1')));
+const gpuOptions = JSON.parse(flag('gpu-options') ?? '{}') as GpuEngineOptions;
 const arms = 10;
 if (jsonFile) writeFileSync(jsonFile, '');
 
@@ -72,19 +76,30 @@ async function makeEngine(variant: Variant, agents: number): Promise<Engine> {
     case 'cpu':
       return new CpuEngine(config);
     case 'gpu':
-      return GpuEngine.create(config, context);
+      return GpuEngine.create(config, context, gpuOptions);
     case 'gpu-nostats':
-      return GpuEngine.create(config, context, { stats: false });
+      return GpuEngine.create(config, context, { ...gpuOptions, stats: false });
     case 'gpu-naive':
       return GpuEngine.create(config, context, { stats: false, maxStepsPerDispatch: 1 });
   }
 }
 
-/** Runs chunks until `seconds` have passed; the first chunk (pipeline compilation) is not timed. */
-async function measure(engine: Engine, agents: number): Promise<number> {
-  // About 4e6 agent-steps per call, in whole stats windows of 10.
-  const chunk = Math.max(10, Math.min(1000, Math.round(4e5 / agents) * 10));
+/**
+ * Runs chunks until `seconds` have passed. Untimed first: one chunk (pipeline compilation), then
+ * doubling the chunk until a call takes kMinCallMs, so that a fast GPU is measured on its work
+ * rather than on the readback round trip that ends every call.
+ */
+const kMinCallMs = 50;
+async function measure(engine: Engine, agents: number): Promise<{ rate: number; chunk: number }> {
+  // Whole stats windows of 10; about 4e6 agent-steps to begin with (~1 s on SwiftShader).
+  let chunk = Math.max(10, Math.min(1000, Math.round(4e5 / agents) * 10));
   await engine.advance(chunk, sink);
+  for (;;) {
+    const t0 = performance.now();
+    await engine.advance(chunk, sink);
+    if (performance.now() - t0 >= kMinCallMs || chunk >= 100_000) break;
+    chunk *= 2;
+  }
   let steps = 0;
   const start = performance.now();
   while (performance.now() - start < seconds * 1000) {
@@ -92,7 +107,7 @@ async function measure(engine: Engine, agents: number): Promise<number> {
     steps += chunk;
   }
   const elapsed = (performance.now() - start) / 1000;
-  return (steps * agents) / elapsed;
+  return { rate: (steps * agents) / elapsed, chunk };
 }
 
 const format = (x: number) => x.toExponential(2);
@@ -104,20 +119,23 @@ const median = (xs: number[]) => {
 const selected = kVariants.filter((v) => engines.includes(v.engine));
 for (const agents of agentCounts) {
   const rounds = selected.map(() => [] as number[]);
+  const chunks = selected.map(() => 0);
   for (let round = 0; round < repeat; round++) {
     for (const [i, variant] of selected.entries()) {
       const engine = await makeEngine(variant, agents);
-      rounds[i].push(await measure(engine, agents));
+      const { rate, chunk } = await measure(engine, agents);
+      rounds[i].push(rate);
+      chunks[i] = chunk;
       engine.dispose();
     }
   }
-  const results: { name: string; rate: number; rounds: number[] }[] = [];
+  const results: { name: string; rate: number; rounds: number[]; chunk: number }[] = [];
   for (const [i, variant] of selected.entries()) {
     const rate = median(rounds[i]);
     const name = variantName(variant);
-    results.push({ name, rate, rounds: rounds[i] });
+    results.push({ name, rate, rounds: rounds[i], chunk: chunks[i] });
     if (jsonFile) {
-      appendFileSync(jsonFile, `${JSON.stringify({ engine: variant.engine, agents, arms, statsEvery: variant.statsEvery, windowStats: variant.windowStats, agentStepsPerSec: rate, rounds: rounds[i], device: variant.engine === 'cpu' ? 'cpu' : context.adapterDescription })}\n`);
+      appendFileSync(jsonFile, `${JSON.stringify({ engine: variant.engine, agents, arms, statsEvery: variant.statsEvery, windowStats: variant.windowStats, agentStepsPerSec: rate, rounds: rounds[i], stepsPerCall: chunks[i], gpuOptions: variant.engine === 'cpu' ? undefined : gpuOptions, device: variant.engine === 'cpu' ? 'cpu' : context.adapterDescription })}\n`);
     }
   }
   const byName = new Map(results.map((r) => [r.name, r.rate]));
@@ -130,7 +148,7 @@ for (const agents of agentCounts) {
       nostats ? `${((100 * r.rate) / nostats).toFixed(0)}% of nostats` : '',
     ].filter(Boolean).join(', ');
     const spread = r.rounds.length > 1 ? `   (rounds: ${r.rounds.map(format).join(' ')})` : '';
-    console.log(`  ${r.name.padEnd(36)} ${format(r.rate)} agent-steps/s   ${ratios}${spread}`);
+    console.log(`  ${r.name.padEnd(36)} ${format(r.rate)} agent-steps/s   ${ratios}   [${r.chunk} steps/call]${spread}`);
   }
   const naive = byName.get('gpu-naive');
   if (naive && nostats) console.log(`  fused / naive: ${(nostats / naive).toFixed(1)}x${repeat > 1 ? ' (medians)' : ''}`);

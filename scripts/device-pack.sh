@@ -3,7 +3,8 @@
 # (the `device` tool's machines: carry the folder, 64 MiB at most). Output: .device/ (ignored).
 #
 #   bash scripts/device-pack.sh
-#   then, there:  cd .device && xz -dk node.xz && chmod +x node &&
+#   then, there:  bash scripts/device-run.sh (carrying .device and .gl), or by hand:
+#                 cd .device && xz -dk node.xz && chmod +x node &&
 #                 ./node app/device-check.js && ./node app/run.js --agents 100000,1000000 --repeat 3
 #
 # The scripts are bundled by Vite (WGSL inlined); `webgpu` stays a package beside them, cut to its
