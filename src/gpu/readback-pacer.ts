@@ -8,8 +8,11 @@
  * and need no pacing.
  *
  * The expected time comes from the last submit whose readback still had to wait after the
- * timer (so its time is known); a readback that was ready at once lowers the estimate a little,
- * so that an estimate that grew too large comes back down.
+ * timer (so its time is known); a readback that was ready at once halves the estimate, so that
+ * one that grew too large comes back down within a few calls. (The first submit of an engine
+ * includes pipeline compilation: on an H200 its estimate was 100x the real time, and decaying by
+ * 10% a call slowed a 1 s benchmark by half.) An estimate halved too far costs one call of polling,
+ * which then measures the real time again.
  */
 export class ReadbackPacer {
   /** Milliseconds per unit of work (e.g. per agent-step); 0 until measured. */
@@ -33,6 +36,6 @@ export class ReadbackPacer {
     const elapsed = performance.now() - start;
     const slept = ReadbackPacer.kSleepFraction * units * this.#msPerUnit;
     if (slept < 1 || elapsed > slept + ReadbackPacer.kWaitedMs) this.#msPerUnit = elapsed / units;
-    else this.#msPerUnit *= 0.9;
+    else this.#msPerUnit *= 0.5;
   }
 }

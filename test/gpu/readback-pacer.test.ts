@@ -29,12 +29,14 @@ describe('ReadbackPacer', () => {
     expect(await readback(pacer, 1000, 300)).toBeCloseTo(255, 0);
   });
 
-  it('comes back down when the work was always done before the timer ran out', async () => {
+  it('comes back down within a few readbacks when the work was done before the timer ran out', async () => {
     vi.useFakeTimers({ toFake: ['setTimeout', 'performance'] });
     const pacer = new ReadbackPacer();
+    // A first submit 100x slower than the rest (pipeline compilation, say).
     await readback(pacer, 1000, 1000);
     let slept = 0;
-    for (let i = 0; i < 40; i++) slept = await readback(pacer, 1000, 10);
-    expect(slept).toBeLessThan(20);
+    // Halving: 850 ms of sleep falls under the real 10 ms in 7 readbacks, then it is measured.
+    for (let i = 0; i < 10; i++) slept = await readback(pacer, 1000, 10);
+    expect(slept).toBeLessThanOrEqual(10);
   });
 });
