@@ -2,45 +2,86 @@
 import { armCapacity, gpuStatCount } from './layout.ts';
 import { composeShader, kShaderSources } from './shaders.ts';
 
-export class FinalizeStatsKernel {
-  readonly pipeline: GPUComputePipeline;
+/** Records per block in the parallel finalize's first pass (see finalize_stats.wgsl). */
+export const kDefaultBlockRecords = 32;
 
+export class FinalizeStatsKernel {
   readonly parallel: boolean;
+  /** Records each first-pass workgroup merges (parallel only). */
+  readonly blockRecords: number;
+  readonly #pipelines: GPUComputePipeline[];
+  readonly #layout: GPUBindGroupLayout;
   readonly #stats: number;
+  readonly #recordsPerWorkgroup: number;
 
   /**
    * `recordsPerWorkgroup`: partial records each agent-kernel workgroup writes per row.
-   * `parallel`: one workgroup per (row, group, statistic) rather than per (row, group).
+   * `parallel`: two passes over many workgroups (blocks of records, then per statistic) rather
+   * than one workgroup per (row, group). `blockRecords` is raised where the largest group would
+   * need more first-pass workgroups than a dispatch dimension allows.
    */
-  constructor(device: GPUDevice, arms: number, recordsPerWorkgroup: number, parallel: boolean) {
+  constructor(
+    device: GPUDevice,
+    arms: number,
+    recordsPerWorkgroup: number,
+    parallel: boolean,
+    largestGroupRecords: number,
+    blockRecords = kDefaultBlockRecords,
+  ) {
     this.parallel = parallel;
     this.#stats = gpuStatCount(arms);
+    this.#recordsPerWorkgroup = recordsPerWorkgroup;
+    const maxBlocks = device.limits.maxComputeWorkgroupsPerDimension;
+    this.blockRecords = Math.max(blockRecords, Math.ceil(largestGroupRecords / maxBlocks));
     const module = device.createShaderModule({
       label: 'FinalizeStatsKernel.module',
       code: composeShader(kShaderSources.finalizeStats, armCapacity(arms)),
     });
-    this.pipeline = device.createComputePipeline({
-      label: 'FinalizeStatsKernel.pipeline',
-      layout: 'auto',
-      compute: { module, entryPoint: parallel ? 'combinePerStatistic' : 'combineSerially', constants: { kArms: arms, kRecordsPerWorkgroup: recordsPerWorkgroup } },
+    // One explicit layout, so that one bind group serves every entry point.
+    const storage = (type: GPUBufferBindingType, binding: number): GPUBindGroupLayoutEntry => ({ binding, visibility: GPUShaderStage.COMPUTE, buffer: { type } });
+    this.#layout = device.createBindGroupLayout({
+      label: 'FinalizeStatsKernel.layout',
+      entries: [storage('uniform', 0), storage('read-only-storage', 1), storage('storage', 2), storage('storage', 3)],
     });
+    const layout = device.createPipelineLayout({ label: 'FinalizeStatsKernel.pipelineLayout', bindGroupLayouts: [this.#layout] });
+    const constants = { kArms: arms, kRecordsPerWorkgroup: recordsPerWorkgroup, kBlockRecords: this.blockRecords };
+    const entryPoints = parallel ? ['combineBlocks', 'combineBlockResults'] : ['combineSerially'];
+    this.#pipelines = entryPoints.map((entryPoint) =>
+      device.createComputePipeline({ label: `FinalizeStatsKernel.${entryPoint}`, layout, compute: { module, entryPoint, constants } }),
+    );
   }
 
-  createBindGroup(device: GPUDevice, uniforms: GPUBuffer, partials: GPUBuffer, rows: GPUBuffer): GPUBindGroup {
+  /** Bytes of the first pass's results for `rows` rows (16 where the pass is serial). */
+  blockResultsBytes(rows: number, groupWorkgroups: readonly number[]): number {
+    if (!this.parallel) return 16;
+    const blocks = groupWorkgroups.reduce((sum, w) => sum + Math.ceil((w * this.#recordsPerWorkgroup) / this.blockRecords), 0);
+    return rows * this.#stats * blocks * 3 * 4;
+  }
+
+  createBindGroup(device: GPUDevice, buffers: { uniforms: GPUBuffer; partials: GPUBuffer; rows: GPUBuffer; blockResults: GPUBuffer }): GPUBindGroup {
     return device.createBindGroup({
       label: 'FinalizeStatsKernel.bindGroup',
-      layout: this.pipeline.getBindGroupLayout(0),
+      layout: this.#layout,
       entries: [
-        { binding: 0, resource: { buffer: uniforms } },
-        { binding: 1, resource: { buffer: partials } },
-        { binding: 2, resource: { buffer: rows } },
+        { binding: 0, resource: { buffer: buffers.uniforms } },
+        { binding: 1, resource: { buffer: buffers.partials } },
+        { binding: 2, resource: { buffer: buffers.rows } },
+        { binding: 3, resource: { buffer: buffers.blockResults } },
       ],
     });
   }
 
-  encode(pass: GPUComputePassEncoder, bindGroup: GPUBindGroup, rows: number, groups: number): void {
-    pass.setPipeline(this.pipeline);
+  /** `largestGroupWorkgroups`: the agent-kernel workgroups of the largest group (first pass's width). */
+  encode(pass: GPUComputePassEncoder, bindGroup: GPUBindGroup, rows: number, groups: number, largestGroupWorkgroups: number): void {
     pass.setBindGroup(0, bindGroup);
-    pass.dispatchWorkgroups(rows, groups, this.parallel ? this.#stats : 1);
+    if (!this.parallel) {
+      pass.setPipeline(this.#pipelines[0]);
+      pass.dispatchWorkgroups(rows, groups, 1);
+      return;
+    }
+    pass.setPipeline(this.#pipelines[0]);
+    pass.dispatchWorkgroups(Math.ceil((largestGroupWorkgroups * this.#recordsPerWorkgroup) / this.blockRecords), rows, groups);
+    pass.setPipeline(this.#pipelines[1]);
+    pass.dispatchWorkgroups(rows, groups, this.#stats);
   }
 }

@@ -40,6 +40,8 @@ export interface GpuEngineOptions {
   partialsBudgetBytes?: number;
   /** How rows are combined across partial records (default: by how many records a row has). */
   finalize?: 'serial' | 'parallel';
+  /** Records per first-pass workgroup of the parallel finalize (default 32; tests vary it). */
+  finalizeBlockRecords?: number;
 }
 
 const kUniformSlots = 64;
@@ -107,6 +109,7 @@ export class GpuEngine implements Engine {
   readonly #recordsPerWorkgroup: number;
   readonly #stepKernel: AgentStepKernel;
   readonly #finalizeKernel: FinalizeStatsKernel | null;
+  readonly #largestGroupWorkgroups: number;
   readonly #buffers: GPUBuffer[] = [];
   readonly #uniforms: GPUBuffer;
   readonly #groupsBuffer: GPUBuffer;
@@ -225,8 +228,19 @@ export class GpuEngine implements Engine {
       ? options.finalize === 'parallel'
       : !context.software && recordsPerRow > kSerialFinalizeRecords;
     this.finalize = parallelFinalize ? 'parallel' : 'serial';
-    this.#finalizeKernel = this.#withStats ? new FinalizeStatsKernel(device, k, this.#recordsPerWorkgroup, parallelFinalize) : null;
-    this.#finalizeBindGroup = this.#finalizeKernel?.createBindGroup(device, finalizeUniforms, partials, this.#rowsBuffer) ?? null;
+    this.#largestGroupWorkgroups = Math.max(...this.#placements.map((p) => p.workgroups));
+    const finalizeKernel = this.#withStats
+      ? new FinalizeStatsKernel(device, k, this.#recordsPerWorkgroup, parallelFinalize, this.#largestGroupWorkgroups * this.#recordsPerWorkgroup, options.finalizeBlockRecords)
+      : null;
+    this.#finalizeKernel = finalizeKernel;
+    this.#finalizeBindGroup = finalizeKernel
+      ? finalizeKernel.createBindGroup(device, {
+          uniforms: finalizeUniforms,
+          partials,
+          rows: this.#rowsBuffer,
+          blockResults: make('finalizeBlockResults', finalizeKernel.blockResultsBytes(this.#rowsPerDispatch, this.#placements.map((p) => p.workgroups)), S.STORAGE),
+        })
+      : null;
     this.#pool = new ReadbackPool(device, 'GpuEngine.readback');
     this.#pacer = context.busyPollingMaps ? new ReadbackPacer() : null;
 
@@ -340,7 +354,7 @@ export class GpuEngine implements Engine {
       pass ??= encoder.beginComputePass({ label: 'GpuEngine.stepPass' });
       this.#stepKernel.encode(pass, this.#stepBindGroup, slot, this.#workgroupCount, device.limits.maxComputeWorkgroupsPerDimension);
       if (piece.rows > 0 && this.#finalizeKernel && this.#finalizeBindGroup) {
-        this.#finalizeKernel.encode(pass, this.#finalizeBindGroup, piece.rows, groups);
+        this.#finalizeKernel.encode(pass, this.#finalizeBindGroup, piece.rows, groups, this.#largestGroupWorkgroups);
       }
       if (this.#withStats) {
         pass.end();

@@ -377,28 +377,31 @@ describe('finalize: serial and parallel passes', () => {
     const context = await testGpu();
     await withErrorScopes(context.device, async () => {
       // 2 groups, 1,100 + 70 agents: 18 + 2 workgroups, up to 16 records each (SwiftShader): the
-      // first group's 288 records cross the serial pass's block of 256.
+      // first group's 288 records cross the serial pass's block of 256, and the parallel pass's
+      // first-pass blocks: 9 whole blocks of 32, or 14 of 20 and a partial one.
       const cfg = config({ arms: 5, agents: 1100, window: 3, baseline: 'average-inclusive' }, [{}, { agents: 70, lr: 0.4 }]);
       const serial = await GpuEngine.create(cfg, context, { finalize: 'serial' });
-      const parallel = await GpuEngine.create(cfg, context, { finalize: 'parallel' });
-      expect([serial.finalize, parallel.finalize]).toEqual(['serial', 'parallel']);
+      const parallels = await Promise.all([32, 20].map((finalizeBlockRecords) => GpuEngine.create(cfg, context, { finalize: 'parallel', finalizeBlockRecords })));
+      expect([serial.finalize, ...parallels.map((e) => e.finalize)]).toEqual(['serial', 'parallel', 'parallel']);
       const a: Row[] = [];
-      const b: Row[] = [];
+      const bs: Row[][] = parallels.map(() => []);
       for (const steps of [4, 11]) {
         await serial.advance(steps, collector(a));
-        await parallel.advance(steps, collector(b));
+        for (const [i, engine] of parallels.entries()) await engine.advance(steps, collector(bs[i]));
       }
       expect(a.length).toBe(2 * 5);
-      expect(a.map((r) => `${r.group}:${r.step}`)).toEqual(b.map((r) => `${r.group}:${r.step}`));
-      for (let r = 0; r < a.length; r++) {
-        // The same records merged in another order: f32 rounding only.
-        for (let s = 0; s < a[r].values.length; s++) {
-          expect(Math.abs(a[r].values[s] - b[r].values[s]), `stat ${s} row ${r}`).toBeLessThanOrEqual(1e-5 * (1 + Math.abs(a[r].values[s])));
+      for (const b of bs) {
+        expect(a.map((r) => `${r.group}:${r.step}`)).toEqual(b.map((r) => `${r.group}:${r.step}`));
+        for (let r = 0; r < a.length; r++) {
+          // The same records merged in another order: f32 rounding only.
+          for (let s = 0; s < a[r].values.length; s++) {
+            expect(Math.abs(a[r].values[s] - b[r].values[s]), `stat ${s} row ${r}`).toBeLessThanOrEqual(1e-5 * (1 + Math.abs(a[r].values[s])));
+          }
+          expect(Array.from(a[r].histogram)).toEqual(Array.from(b[r].histogram));
         }
-        expect(Array.from(a[r].histogram)).toEqual(Array.from(b[r].histogram));
       }
       serial.dispose();
-      parallel.dispose();
+      for (const engine of parallels) engine.dispose();
     });
   });
 });
