@@ -15,7 +15,13 @@ struct ReduceLanes {
 
 fn writeSubgroupTotal(at: u32, value: f32, isLeader: bool, addToExisting: bool) {
   let total = subgroupAdd(value);
-  if (isLeader) { partials[at] = select(total, partials[at] + total, addToExisting); }
+  // A branch, not select(): select() read the record before every write, 48 loads that may
+  // alias the stores before them. addToExisting is uniform (a window continued from the previous
+  // dispatch) and rare. H200, 10^6 agents: stats every step 4.5e9 -> 5.3e9 agent-steps/s, every
+  // 10 steps (last step) 2.45e10 -> 2.60e10.
+  if (isLeader) {
+    if (addToExisting) { partials[at] += total; } else { partials[at] = total; }
+  }
 }
 
 // Adds each subgroup's accumulators into its partial record for `row`. Called by all invocations
