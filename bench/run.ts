@@ -13,6 +13,7 @@
  * when no GPU)  --engines cpu,gpu,gpu-nostats,gpu-naive  --repeat R (R rounds over all variants,
  * interleaved, each printed and the median reported: a shared machine's speed drifts by tens of
  * percent within a minute, and interleaving spreads the drift over every variant alike)
+ * --every 10,100 (the windows of the statistics-every-W variants; default 10)
  * --gpu-options JSON (GpuEngineOptions for the fused variants, e.g. '{"finalize":"parallel"}' or
  * '{"subgroups":false}', to compare a choice the engine makes by itself)
  */
@@ -34,14 +35,18 @@ interface Variant {
   windowStats: 'mean' | 'last';
 }
 
-const kVariants: Variant[] = [
-  { engine: 'cpu', statsEvery: 1, windowStats: 'mean' },
-  { engine: 'gpu', statsEvery: 1, windowStats: 'mean' },
-  { engine: 'gpu', statsEvery: 10, windowStats: 'mean' },
-  { engine: 'gpu', statsEvery: 10, windowStats: 'last' },
-  { engine: 'gpu-nostats', statsEvery: 0, windowStats: 'mean' },
-  { engine: 'gpu-naive', statsEvery: 0, windowStats: 'mean' },
-];
+function variants(windows: number[]): Variant[] {
+  return [
+    { engine: 'cpu', statsEvery: 1, windowStats: 'mean' },
+    { engine: 'gpu', statsEvery: 1, windowStats: 'mean' },
+    ...windows.flatMap((w): Variant[] => [
+      { engine: 'gpu', statsEvery: w, windowStats: 'mean' },
+      { engine: 'gpu', statsEvery: w, windowStats: 'last' },
+    ]),
+    { engine: 'gpu-nostats', statsEvery: 0, windowStats: 'mean' },
+    { engine: 'gpu-naive', statsEvery: 0, windowStats: 'mean' },
+  ];
+}
 
 function variantName(v: Variant): string {
   if (v.statsEvery === 0) return v.engine;
@@ -59,6 +64,7 @@ const seconds = Number(flag('seconds') ?? '2');
 const jsonFile = flag('json');
 const engines = (flag('engines') ?? 'cpu,gpu,gpu-nostats,gpu-naive').split(',');
 const repeat = Math.max(1, Math.floor(Number(flag('repeat') ?? '1')));
+const windows = (flag('every') ?? '10').split(',').map(Number).filter((w) => Number.isInteger(w) && w > 1);
 const gpuOptions = JSON.parse(flag('gpu-options') ?? '{}') as GpuEngineOptions;
 const arms = 10;
 if (jsonFile) writeFileSync(jsonFile, '');
@@ -116,7 +122,7 @@ const median = (xs: number[]) => {
   const mid = sorted.length >> 1;
   return sorted.length % 2 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2;
 };
-const selected = kVariants.filter((v) => engines.includes(v.engine));
+const selected = variants(windows).filter((v) => engines.includes(v.engine));
 for (const agents of agentCounts) {
   const rounds = selected.map(() => [] as number[]);
   const chunks = selected.map(() => 0);

@@ -2,13 +2,14 @@
 # Runs on a lent GPU machine (the `device` tool), in the repository root, with `.device` (from
 # scripts/device-pack.sh) and `.gl` (libvulkan1's .deb, see the device README) carried:
 #
-#   bash scripts/device-run.sh            (writes check.txt, bench*.txt and bench*.jsonl to $OUT)
+#   [CPU=0] bash scripts/device-run.sh [GPU-OPTIONS-JSON ...]   (writes log.txt and bench.jsonl to $OUT)
 #
 # One call does everything, in order of value: the self-check, then the benchmark, then the
 # choices the engine makes by itself compared at 10^6 agents. Each step has its own time limit,
 # so one hang costs that step, not the rest.
 set -uo pipefail
 out=${OUT:-/tmp/device-out}
+work=$(mktemp -d)
 mkdir -p "$out"
 for f in .gl/*.deb; do [ -e "$f" ] && dpkg -x "$f" /; done
 ldconfig
@@ -21,18 +22,24 @@ step() { # step NAME SECONDS COMMAND...
   local name=$1 limit=$2
   shift 2
   echo "== $name"
-  timeout "$limit" "$@" 2>&1 | tee "$out/$name.txt"
-  echo "== $name: exit ${PIPESTATUS[0]}"
+  timeout "$limit" "$@" 2>&1 | tee "$work/$name.txt" | tee -a "$out/log.txt"
+  echo "== $name: exit ${PIPESTATUS[0]}" | tee -a "$out/log.txt"
+  # One JSON file back, each row tagged with the step that wrote it (the tool returns few files).
+  [ -e "$work/$name.jsonl" ] && awk -v n="$name" '{ print "{\"run\":\"" n "\"," substr($0, 2) }' "$work/$name.jsonl" >> "$out/bench.jsonl"
+  return 0
 }
 step check 90 ./node app/device-check.js
-if ! grep -q '^GPU: ' "$out/check.txt" || grep -qi swiftshader "$out/check.txt"; then
+if ! grep -q '^GPU: ' "$work/check.txt" || grep -qi swiftshader "$work/check.txt"; then
   echo "no hardware adapter: stopping before the benchmark. Vulkan drivers seen:"
   ls /usr/local/nvidia/share/vulkan/icd.d /usr/share/vulkan/icd.d /etc/vulkan/icd.d 2>&1
   exit 1
 fi
-step bench-gpu 200 ./node app/run.js --agents 2000,100000,1000000 --engines gpu,gpu-nostats,gpu-naive --seconds 1 --repeat 3 --json "$out/bench-gpu.jsonl"
-step bench-cpu 60 ./node app/run.js --agents 2000,100000,1000000 --engines cpu --seconds 1 --json "$out/bench-cpu.jsonl"
-for options in '{"finalize":"serial"}' '{"finalize":"parallel"}' '{"subgroups":false}'; do
-  name=ab-$(echo "$options" | tr -dc 'a-z')
-  step "$name" 60 ./node app/run.js --agents 1000000 --engines gpu,gpu-nostats --seconds 1 --gpu-options "$options" --json "$out/$name.jsonl"
+step bench-gpu 200 ./node app/run.js --agents 2000,100000,1000000 --engines gpu,gpu-nostats,gpu-naive --seconds 1 --repeat 3 --json "$work/bench-gpu.jsonl"
+[ "${CPU:-1}" = 1 ] && step bench-cpu 60 ./node app/run.js --agents 2000,100000 --engines cpu --seconds 1 --json "$work/bench-cpu.jsonl"
+# Then the engine's own choices compared at both ends of the range: each argument is a
+# --gpu-options JSON (default: the two finalize passes).
+[ $# -gt 0 ] || set -- '{"finalize":"serial"}' '{"finalize":"parallel"}'
+for options in "$@"; do
+  name=ab-$(echo "$options" | tr -dc 'a-zA-Z0-9')
+  step "$name" 60 ./node app/run.js --agents 2000,1000000 --engines gpu,gpu-nostats --seconds 1 --gpu-options "$options" --json "$work/$name.jsonl"
 done
