@@ -14,6 +14,8 @@
  * interleaved, each printed and the median reported: a shared machine's speed drifts by tens of
  * percent within a minute, and interleaving spreads the drift over every variant alike)
  * --every 10,100 (the windows of the statistics-every-W variants; default 10)
+ * --timing (GPU time per pass, from timestamp queries: where a variant's time goes; the passes
+ * are then split, step and finalize apart, which itself costs a little)
  * --gpu-options JSON (GpuEngineOptions for the fused variants, e.g. '{"finalize":"parallel"}' or
  * '{"subgroups":false}', to compare a choice the engine makes by itself)
  */
@@ -28,6 +30,7 @@ registerRawLoader();
 const { openNodeGpu } = await import('../src/gpu/node-gpu.ts');
 const { GpuEngine } = await import('../src/gpu/gpu-engine.ts');
 type GpuEngineOptions = import('../src/gpu/gpu-engine.ts').GpuEngineOptions;
+type GpuTiming = import('../src/gpu/gpu-engine.ts').GpuTiming;
 
 interface Variant {
   engine: 'cpu' | 'gpu' | 'gpu-nostats' | 'gpu-naive';
@@ -65,7 +68,8 @@ const jsonFile = flag('json');
 const engines = (flag('engines') ?? 'cpu,gpu,gpu-nostats,gpu-naive').split(',');
 const repeat = Math.max(1, Math.floor(Number(flag('repeat') ?? '1')));
 const windows = (flag('every') ?? '10').split(',').map(Number).filter((w) => Number.isInteger(w) && w > 1);
-const gpuOptions = JSON.parse(flag('gpu-options') ?? '{}') as GpuEngineOptions;
+const timing = process.argv.includes('--timing');
+const gpuOptions = { ...(JSON.parse(flag('gpu-options') ?? '{}') as GpuEngineOptions), timing };
 const arms = 10;
 if (jsonFile) writeFileSync(jsonFile, '');
 
@@ -86,7 +90,7 @@ async function makeEngine(variant: Variant, agents: number): Promise<Engine> {
     case 'gpu-nostats':
       return GpuEngine.create(config, context, { ...gpuOptions, stats: false });
     case 'gpu-naive':
-      return GpuEngine.create(config, context, { stats: false, maxStepsPerDispatch: 1 });
+      return GpuEngine.create(config, context, { stats: false, maxStepsPerDispatch: 1, timing });
   }
 }
 
@@ -96,7 +100,7 @@ async function makeEngine(variant: Variant, agents: number): Promise<Engine> {
  * rather than on the readback round trip that ends every call.
  */
 const kMinCallMs = 50;
-async function measure(engine: Engine, agents: number): Promise<{ rate: number; chunk: number }> {
+async function measure(engine: Engine, agents: number): Promise<{ rate: number; chunk: number; passes?: string }> {
   // Whole stats windows of 10; about 4e6 agent-steps to begin with (~1 s on SwiftShader).
   let chunk = Math.max(10, Math.min(1000, Math.round(4e5 / agents) * 10));
   await engine.advance(chunk, sink);
@@ -107,13 +111,24 @@ async function measure(engine: Engine, agents: number): Promise<{ rate: number; 
     chunk *= 2;
   }
   let steps = 0;
+  const before = engine instanceof GpuEngine ? { ...engine.timing } : null;
   const start = performance.now();
   while (performance.now() - start < seconds * 1000) {
     await engine.advance(chunk, sink);
     steps += chunk;
   }
   const elapsed = (performance.now() - start) / 1000;
-  return { rate: (steps * agents) / elapsed, chunk };
+  const passes = before && timing && engine instanceof GpuEngine ? describePasses(before, engine.timing, elapsed) : undefined;
+  return { rate: (steps * agents) / elapsed, chunk, passes };
+}
+
+/** GPU time per pass over the timed calls: per step, per row, and the GPU's share of the wall time. */
+function describePasses(before: GpuTiming, after: GpuTiming, elapsedSeconds: number): string {
+  const d = (key: keyof GpuTiming) => after[key] - before[key];
+  const us = (ns: number, per: number) => (per > 0 ? (ns / 1000 / per).toPrecision(3) : '-');
+  const gapsNs = d('spanNs') - d('stepNs') - d('finalizeNs');
+  const busy = (100 * (d('stepNs') + d('finalizeNs'))) / (elapsedSeconds * 1e9);
+  return `step pass ${us(d('stepNs'), d('steps'))} us/step, finalize ${us(d('finalizeNs'), d('rows'))} us/row, between passes ${us(gapsNs, d('rows') || d('steps'))} us/${d('rows') ? 'row' : 'step'}; passes ${busy.toFixed(0)}% of wall time`;
 }
 
 const format = (x: number) => x.toExponential(2);
@@ -126,22 +141,24 @@ const selected = variants(windows).filter((v) => engines.includes(v.engine));
 for (const agents of agentCounts) {
   const rounds = selected.map(() => [] as number[]);
   const chunks = selected.map(() => 0);
+  const passes = selected.map(() => '');
   for (let round = 0; round < repeat; round++) {
     for (const [i, variant] of selected.entries()) {
       const engine = await makeEngine(variant, agents);
-      const { rate, chunk } = await measure(engine, agents);
-      rounds[i].push(rate);
-      chunks[i] = chunk;
+      const result = await measure(engine, agents);
+      rounds[i].push(result.rate);
+      chunks[i] = result.chunk;
+      passes[i] = result.passes ?? '';
       engine.dispose();
     }
   }
-  const results: { name: string; rate: number; rounds: number[]; chunk: number }[] = [];
+  const results: { name: string; rate: number; rounds: number[]; chunk: number; passes: string }[] = [];
   for (const [i, variant] of selected.entries()) {
     const rate = median(rounds[i]);
     const name = variantName(variant);
-    results.push({ name, rate, rounds: rounds[i], chunk: chunks[i] });
+    results.push({ name, rate, rounds: rounds[i], chunk: chunks[i], passes: passes[i] });
     if (jsonFile) {
-      appendFileSync(jsonFile, `${JSON.stringify({ engine: variant.engine, agents, arms, statsEvery: variant.statsEvery, windowStats: variant.windowStats, agentStepsPerSec: rate, rounds: rounds[i], stepsPerCall: chunks[i], gpuOptions: variant.engine === 'cpu' ? undefined : gpuOptions, device: variant.engine === 'cpu' ? 'cpu' : context.adapterDescription })}\n`);
+      appendFileSync(jsonFile, `${JSON.stringify({ engine: variant.engine, agents, arms, statsEvery: variant.statsEvery, windowStats: variant.windowStats, agentStepsPerSec: rate, rounds: rounds[i], stepsPerCall: chunks[i], passes: passes[i] || undefined, gpuOptions: variant.engine === 'cpu' ? undefined : gpuOptions, device: variant.engine === 'cpu' ? 'cpu' : context.adapterDescription })}\n`);
     }
   }
   const byName = new Map(results.map((r) => [r.name, r.rate]));
@@ -155,6 +172,7 @@ for (const agents of agentCounts) {
     ].filter(Boolean).join(', ');
     const spread = r.rounds.length > 1 ? `   (rounds: ${r.rounds.map(format).join(' ')})` : '';
     console.log(`  ${r.name.padEnd(36)} ${format(r.rate)} agent-steps/s   ${ratios}   [${r.chunk} steps/call]${spread}`);
+    if (r.passes) console.log(`  ${''.padEnd(36)} ${r.passes}`);
   }
   const naive = byName.get('gpu-naive');
   if (naive && nostats) console.log(`  fused / naive: ${(nostats / naive).toFixed(1)}x${repeat > 1 ? ' (medians)' : ''}`);

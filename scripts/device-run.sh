@@ -35,6 +35,8 @@ if ! grep -q '^GPU: ' "$work/check.txt" || grep -qi swiftshader "$work/check.txt
   exit 1
 fi
 step bench-gpu 200 ./node app/run.js --agents 2000,100000,1000000 --engines gpu,gpu-nostats,gpu-naive --seconds 1 --repeat 3 --json "$work/bench-gpu.jsonl"
+# Where the time goes: GPU time per pass (timestamp queries), statistics every 10 and 100 steps.
+step timing 120 ./node app/run.js --agents 100000,1000000 --engines gpu,gpu-nostats --every 10,100 --seconds 1 --timing --json "$work/timing.jsonl"
 [ "${CPU:-1}" = 1 ] && step bench-cpu 60 ./node app/run.js --agents 2000,100000 --engines cpu --seconds 1 --json "$work/bench-cpu.jsonl"
 # Then the engine's own choices compared at both ends of the range: each argument is a
 # --gpu-options JSON (default: the two finalize passes).

@@ -20,6 +20,8 @@ export interface GpuContext {
   software: boolean;
   /** The device has the `subgroups` feature (the agent kernel then reduces without memory traffic). */
   subgroups: boolean;
+  /** The device has `timestamp-query` (GpuEngine's `timing` option: GPU time per pass). */
+  timestamps: boolean;
   /** The smallest subgroup the adapter may use (4, WebGPU's minimum, where it does not say). */
   subgroupMinSize: number;
   /** Waiting on a map busy-polls this thread (Dawn in Node): engines pace their readbacks. */
@@ -49,9 +51,13 @@ export async function openGpu(gpu: GPU | undefined | null): Promise<GpuContext> 
   if (!adapter) throw new GpuUnavailableError('WebGPU found no adapter (no GPU, or it is blocked)');
   const limits = adapter.limits;
   const subgroups = adapter.features.has('subgroups');
+  const timestamps = adapter.features.has('timestamp-query');
+  const requiredFeatures: GPUFeatureName[] = [];
+  if (subgroups) requiredFeatures.push('subgroups' as GPUFeatureName);
+  if (timestamps) requiredFeatures.push('timestamp-query');
   const device = await adapter.requestDevice({
     label: 'PolicyGradientPlayground.device',
-    requiredFeatures: subgroups ? ['subgroups' as GPUFeatureName] : [],
+    requiredFeatures,
     requiredLimits: {
       maxStorageBufferBindingSize: limits.maxStorageBufferBindingSize,
       maxBufferSize: limits.maxBufferSize,
@@ -70,6 +76,7 @@ export async function openGpu(gpu: GPU | undefined | null): Promise<GpuContext> 
     adapterDescription: text,
     software,
     subgroups,
+    timestamps,
     subgroupMinSize: adapter.info.subgroupMinSize ?? 4,
     busyPollingMaps: false,
     lost,

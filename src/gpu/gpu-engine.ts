@@ -42,9 +42,28 @@ export interface GpuEngineOptions {
   finalize?: 'serial' | 'parallel';
   /** Records per first-pass workgroup of the parallel finalize (default 32; tests vary it). */
   finalizeBlockRecords?: number;
+  /**
+   * Time every pass on the GPU with timestamp queries, totals in `GpuEngine.timing` (the
+   * benchmark's --timing). The step and finalize dispatches then run in passes of their own.
+   */
+  timing?: boolean;
+}
+
+/** GPU time by pass, summed over every submit since the engine was made (nanoseconds). */
+export interface GpuTiming {
+  /** The agent kernel's passes (steps, statistics and the per-workgroup reduction). */
+  stepNs: number;
+  /** The finalize passes (partial records into rows). */
+  finalizeNs: number;
+  /** From each submit's first pass beginning to its last pass ending: the passes plus the gaps between them. */
+  spanNs: number;
+  steps: number;
+  rows: number;
 }
 
 const kUniformSlots = 64;
+/** Timestamps per piece with `timing`: step pass begin and end, finalize pass begin and end. */
+const kQueriesPerPiece = 4;
 const kNeverDiverged = 0xffffffff;
 /** Stays under every device's limits and keeps the partial records of a dispatch modest. */
 const kPartialsBudgetBytes = 64 * 1024 * 1024;
@@ -110,7 +129,11 @@ export class GpuEngine implements Engine {
   readonly #stepKernel: AgentStepKernel;
   readonly #finalizeKernel: FinalizeStatsKernel | null;
   readonly #largestGroupWorkgroups: number;
+  readonly #timestamps: { querySet: GPUQuerySet; resolved: GPUBuffer } | null = null;
+  /** Filled only with the `timing` option. */
+  readonly timing: GpuTiming = { stepNs: 0, finalizeNs: 0, spanNs: 0, steps: 0, rows: 0 };
   readonly #buffers: GPUBuffer[] = [];
+  readonly #queries: GPUQuerySet[] = [];
   readonly #uniforms: GPUBuffer;
   readonly #groupsBuffer: GPUBuffer;
   readonly #state: GPUBuffer;
@@ -241,6 +264,12 @@ export class GpuEngine implements Engine {
           blockResults: make('finalizeBlockResults', finalizeKernel.blockResultsBytes(this.#rowsPerDispatch, this.#placements.map((p) => p.workgroups)), S.STORAGE),
         })
       : null;
+    if (options.timing) {
+      if (!context.timestamps) throw new GpuUnavailableError('timing needs the timestamp-query feature, which this device lacks');
+      const querySet = device.createQuerySet({ label: 'GpuEngine.timestamps', type: 'timestamp', count: kQueriesPerPiece * kUniformSlots });
+      this.#queries.push(querySet);
+      this.#timestamps = { querySet, resolved: make('timestamps', kQueriesPerPiece * kUniformSlots * 8, S.QUERY_RESOLVE | S.COPY_SRC) };
+    }
     this.#pool = new ReadbackPool(device, 'GpuEngine.readback');
     this.#pacer = context.busyPollingMaps ? new ReadbackPacer() : null;
 
@@ -343,20 +372,33 @@ export class GpuEngine implements Engine {
     const pieceBytes = (rowFloats + histogramWords) * 4;
     let reportingPieces = 0;
     for (const piece of pieces) if (piece.rows > 0) reportingPieces++;
-    const stagingBytes = reportingPieces * pieceBytes + kMaxGpuGroups * 4;
+    const timestamps = this.#timestamps;
+    const timingAt = reportingPieces * pieceBytes + kMaxGpuGroups * 4;
+    const timingBytes = timestamps ? pieces.length * kQueriesPerPiece * 8 : 0;
+    const stagingBytes = timingAt + timingBytes;
     const staging = this.#pool.acquire(stagingBytes);
 
     const encoder = device.createCommandEncoder({ label: 'GpuEngine.advance' });
     let reported = 0;
     let pass: GPUComputePassEncoder | null = null;
+    const timedPass = (label: string, query: number) =>
+      encoder.beginComputePass({
+        label,
+        timestampWrites: { querySet: timestamps!.querySet, beginningOfPassWriteIndex: query, endOfPassWriteIndex: query + 1 },
+      });
     pieces.forEach((piece, slot) => {
       if (this.#withStats) encoder.clearBuffer(this.#histograms);
+      if (timestamps) pass = timedPass('GpuEngine.stepPass', slot * kQueriesPerPiece);
       pass ??= encoder.beginComputePass({ label: 'GpuEngine.stepPass' });
       this.#stepKernel.encode(pass, this.#stepBindGroup, slot, this.#workgroupCount, device.limits.maxComputeWorkgroupsPerDimension);
       if (piece.rows > 0 && this.#finalizeKernel && this.#finalizeBindGroup) {
+        if (timestamps) {
+          pass.end();
+          pass = timedPass('GpuEngine.finalizePass', slot * kQueriesPerPiece + 2);
+        }
         this.#finalizeKernel.encode(pass, this.#finalizeBindGroup, piece.rows, groups, this.#largestGroupWorkgroups);
       }
-      if (this.#withStats) {
+      if (this.#withStats || timestamps) {
         pass.end();
         pass = null;
       }
@@ -369,6 +411,10 @@ export class GpuEngine implements Engine {
     });
     (pass as GPUComputePassEncoder | null)?.end();
     encoder.copyBufferToBuffer(this.#divergedAtBuffer, 0, staging, reported * pieceBytes, kMaxGpuGroups * 4);
+    if (timestamps) {
+      encoder.resolveQuerySet(timestamps.querySet, 0, pieces.length * kQueriesPerPiece, timestamps.resolved, 0);
+      encoder.copyBufferToBuffer(timestamps.resolved, 0, staging, timingAt, timingBytes);
+    }
     device.queue.submit([encoder.finish()]);
 
     try {
@@ -385,6 +431,7 @@ export class GpuEngine implements Engine {
       // One float view and one word view over the whole block; pieces are offsets into them.
       const floats = new Float32Array(mapped);
       const words = new Uint32Array(mapped);
+      if (timestamps) this.#addTiming(pieces, new DataView(mapped, timingAt, timingBytes));
       const divergedBase = (reported * pieceBytes) / 4;
       let newlyDiverged = 0;
       for (let g = 0; g < groups; g++) {
@@ -419,6 +466,27 @@ export class GpuEngine implements Engine {
     } finally {
       this.#pool.release(staging);
     }
+  }
+
+  /** Sums the pieces' pass times (timestamps as written: pieces without a finalize pass have none). */
+  #addTiming(pieces: Piece[], times: DataView): void {
+    const at = (query: number) => Number(times.getBigUint64(query * 8, true));
+    const withFinalize = (piece: Piece) => piece.rows > 0 && this.#finalizeKernel !== null;
+    let first = Infinity;
+    let last = 0;
+    pieces.forEach((piece, slot) => {
+      const q = slot * kQueriesPerPiece;
+      this.timing.stepNs += at(q + 1) - at(q);
+      first = Math.min(first, at(q));
+      last = Math.max(last, at(q + 1));
+      if (withFinalize(piece)) {
+        this.timing.finalizeNs += at(q + 3) - at(q + 2);
+        last = Math.max(last, at(q + 3));
+      }
+      this.timing.steps += piece.steps;
+      this.timing.rows += piece.rows;
+    });
+    if (pieces.length > 0) this.timing.spanNs += last - first;
   }
 
   #emitRow(group: number, rowEnd: number, floats: Float32Array, base: number, words: Uint32Array, histogramBase: number, sink: StatsSink): void {
@@ -513,6 +581,7 @@ export class GpuEngine implements Engine {
     if (this.#disposed) return;
     this.#disposed = true;
     for (const buffer of this.#buffers) buffer.destroy();
+    for (const querySet of this.#queries) querySet.destroy();
     this.#pool.destroy();
   }
 }

@@ -38,7 +38,9 @@ export interface NodeGpuOptions {
 export async function openNodeGpu(options: NodeGpuOptions): Promise<GpuContext> {
   const dawn = await loadDawn();
   const tryOpen = async (): Promise<GpuContext | null> => {
-    const gpu = dawn.create([]);
+    // Timestamp quantization is a browser's guard against timing attacks; here it would only blur
+    // GpuEngine's `timing` option.
+    const gpu = dawn.create(['disable-dawn-features=timestamp_quantization']);
     keepAlive.push(gpu);
     try {
       const context = await openGpu(gpu);

@@ -9,14 +9,15 @@
  *
  * The expected time comes from the last submit whose readback still had to wait after the
  * timer (so its time is known); a readback that was ready at once halves the estimate, so that
- * one that grew too large comes back down within a few calls. (The first submit of an engine
- * includes pipeline compilation: on an H200 its estimate was 100x the real time, and decaying by
- * 10% a call slowed a 1 s benchmark by half.) An estimate halved too far costs one call of polling,
- * which then measures the real time again.
+ * one that grew too large comes back down within a few calls; an estimate halved too far costs
+ * one call of polling, which then measures the real time again. The first readback is not learnt
+ * from: it includes pipeline compilation. (Learning from it, then decaying by 10% a call, made
+ * estimates 100x the real time on an H200 and slowed a 1 s benchmark by half.)
  */
 export class ReadbackPacer {
   /** Milliseconds per unit of work (e.g. per agent-step); 0 until measured. */
   #msPerUnit = 0;
+  #sawFirst = false;
   /** Fraction of the expected time spent on the timer: the rest is polled, as before. */
   static readonly kSleepFraction = 0.85;
   /** A readback that took longer than the timer by this much had to wait: its time is the GPU's. */
@@ -33,6 +34,11 @@ export class ReadbackPacer {
   /** Call when the readback resolved, with what beforeReadback returned. */
   afterReadback(units: number, start: number): void {
     if (units <= 0) return;
+    // The first readback includes pipeline compilation: learning from it oversleeps the next one.
+    if (!this.#sawFirst) {
+      this.#sawFirst = true;
+      return;
+    }
     const elapsed = performance.now() - start;
     const slept = ReadbackPacer.kSleepFraction * units * this.#msPerUnit;
     if (slept < 1 || elapsed > slept + ReadbackPacer.kWaitedMs) this.#msPerUnit = elapsed / units;

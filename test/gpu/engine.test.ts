@@ -481,3 +481,31 @@ describe("windowStats 'last'", () => {
     });
   });
 });
+
+describe('timing: GPU time per pass', () => {
+  it('sums positive step and finalize pass times, counts steps and rows, and leaves the rows as they were', async () => {
+    const context = await testGpu();
+    expect(context.timestamps, 'timestamp-query on the test adapter').toBe(true);
+    await withErrorScopes(context.device, async () => {
+      const cfg = config({ arms: 4, agents: 300, window: 5 });
+      const plain = await GpuEngine.create(cfg, context);
+      // maxRowsPerDispatch 2: 23 steps make 3 pieces, the last without a finalize pass.
+      const timed = await GpuEngine.create(cfg, context, { timing: true, maxRowsPerDispatch: 2 });
+      const a: Row[] = [];
+      const b: Row[] = [];
+      await plain.advance(23, collector(a));
+      await timed.advance(23, collector(b));
+      expect(b.map((r) => r.step)).toEqual([5, 10, 15, 20]);
+      expect(b.map((r) => Array.from(r.values))).toEqual(a.map((r) => Array.from(r.values)));
+      const t = timed.timing;
+      expect([t.steps, t.rows]).toEqual([23, 4]);
+      expect(t.stepNs).toBeGreaterThan(0);
+      expect(t.finalizeNs).toBeGreaterThan(0);
+      // The span holds every pass of a submit, and the gaps between them.
+      expect(t.spanNs).toBeGreaterThanOrEqual(t.stepNs + t.finalizeNs);
+      expect(plain.timing.stepNs).toBe(0);
+      plain.dispose();
+      timed.dispose();
+    });
+  });
+});
