@@ -13,6 +13,11 @@ describe('unrollArmLoops', () => {
     );
   });
 
+  it('writes loops that step by 4 out as one copy per 4 arms, the last one partial', () => {
+    expect(unrollArmLoops('for (var j = 0u; j < kArms; j += 4u) { f(j); }', 10)).toBe('{ const j = 0u; f(j); }\n{ const j = 4u; f(j); }\n{ const j = 8u; f(j); }');
+    expect(unrollArmLoops('for (var s = 0u; s < kAccScalars; s += 4u) { g(s); }', 10)).toBe('{ const s = 0u; g(s); }\n{ const s = 4u; g(s); }\n{ const s = 8u; g(s); }');
+  });
+
   it('leaves no arm loop in the agent kernel', () => {
     const out = unrollArmLoops(composeShader(kShaderSources.agentStep, armCapacity(10)), 10);
     expect(out).not.toMatch(/< kArms; \w+\+\+/);
@@ -32,7 +37,8 @@ describe('composeAgentStep', () => {
 
   it('writes the accumulator loops out with constant indices too', () => {
     const out = unrollArmLoops(composeAgentStep(armCapacity(10), true), 10);
-    expect(out).not.toMatch(/< kAccScalars; \w+\+\+/);
+    expect(out).not.toMatch(/< (kAccScalars|kArms); \w+(\+\+| \+= 4u)/);
     expect(out).toContain('{ const s = 11u;');
+    expect(out).toContain('{ const j = 8u;');
   });
 });
