@@ -10,13 +10,27 @@
 # The scripts are bundled by Vite (WGSL inlined); `webgpu` stays a package beside them, cut to its
 # linux-x64 binary; Node is this machine's, compressed. Where the machine has no Vulkan loader,
 # see the device README for carrying libvulkan1.
+#
+# To compare two commits on one machine in one call, add the other commit's scripts beside:
+#   bash scripts/device-pack.sh --base REV   (its bundles in .device/base/; there: ./node base/run.js ...)
 set -euo pipefail
 cd "$(dirname "$0")/.."
+root=$PWD
 out=.device
 rm -rf "$out"
 mkdir -p "$out/node_modules/webgpu/dist"
-npx vite build --ssr bench/run.ts --outDir "$out/app" --emptyOutDir --logLevel warn
-npx vite build --ssr bench/device-check.ts --outDir "$out/app" --emptyOutDir false --logLevel warn
+bundle() { # bundle SOURCE_ROOT OUT_DIR
+  (cd "$1" && npx vite build --ssr bench/run.ts --outDir "$2" --emptyOutDir --logLevel warn &&
+    npx vite build --ssr bench/device-check.ts --outDir "$2" --emptyOutDir false --logLevel warn)
+}
+bundle "$root" "$root/$out/app"
+if [ "${1:-}" = --base ]; then
+  tree=$(mktemp -d)/base
+  git worktree add --detach "$tree" "$2" >/dev/null
+  ln -s "$root/node_modules" "$tree/node_modules"
+  bundle "$tree" "$root/$out/base"
+  git worktree remove --force "$tree"
+fi
 cp node_modules/webgpu/index.js node_modules/webgpu/package.json "$out/node_modules/webgpu/"
 cp -r node_modules/webgpu/dist/linux-x64 "$out/node_modules/webgpu/dist/"
 echo '{ "type": "module" }' > "$out/package.json"
