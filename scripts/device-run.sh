@@ -17,8 +17,11 @@ set -uo pipefail
 out=${OUT:-/tmp/device-out}
 work=$(mktemp -d)
 mkdir -p "$out"
-for f in .gl/*.deb; do [ -e "$f" ] && dpkg -x "$f" /; done
-ldconfig
+# Only where the loaders are missing (the device machines): elsewhere they belong to the system.
+if ! ldconfig -p | grep -q 'libvulkan.so.1' || ! ldconfig -p | grep -q 'libGLX.so.0'; then
+  for f in .gl/*.deb; do [ -e "$f" ] && dpkg -x "$f" /; done
+  ldconfig
+fi
 icd=/usr/local/nvidia/share/vulkan/icd.d/nvidia_icd.json
 [ -e "$icd" ] && export VK_DRIVER_FILES=$icd
 cd .device || exit 1
