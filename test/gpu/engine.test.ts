@@ -504,8 +504,14 @@ describe('timing: GPU time per pass', () => {
       // The span holds every pass of a submit, and the gaps between them.
       expect(t.spanNs).toBeGreaterThanOrEqual(t.stepNs + t.finalizeNs);
       expect(plain.timing.stepNs).toBe(0);
+      // 70 one-step pieces: two submits (64 uniform slots each), sharing the query set in turn.
+      const naive = await GpuEngine.create(cfg, context, { timing: true, stats: false, maxStepsPerDispatch: 1 });
+      await naive.advance(70, { record() {} });
+      expect([naive.timing.steps, naive.timing.rows, naive.timing.finalizeNs]).toEqual([70, 0, 0]);
+      expect(naive.timing.stepNs).toBeGreaterThan(0);
       plain.dispose();
       timed.dispose();
+      naive.dispose();
     });
   });
 });
