@@ -137,7 +137,6 @@ export class GpuEngine implements Engine {
   /** Filled only with the `timing` option. */
   readonly timing: GpuTiming = { stepNs: 0, finalizeNs: 0, spanNs: 0, steps: 0, rows: 0 };
   readonly #buffers: GPUBuffer[] = [];
-  readonly #queries: GPUQuerySet[] = [];
   readonly #uniforms: GPUBuffer;
   readonly #groupsBuffer: GPUBuffer;
   readonly #state: GPUBuffer;
@@ -271,7 +270,6 @@ export class GpuEngine implements Engine {
     if (options.timing) {
       if (!context.timestamps) throw new GpuUnavailableError('timing needs the timestamp-query feature, which this device lacks');
       const querySet = device.createQuerySet({ label: 'GpuEngine.timestamps', type: 'timestamp', count: kQueriesPerPiece * kUniformSlots });
-      this.#queries.push(querySet);
       this.#timestamps = { querySet, resolved: make('timestamps', kQueriesPerPiece * kUniformSlots * 8, S.QUERY_RESOLVE | S.COPY_SRC) };
     }
     this.#pool = new ReadbackPool(device, 'GpuEngine.readback');
@@ -385,20 +383,15 @@ export class GpuEngine implements Engine {
     const encoder = device.createCommandEncoder({ label: 'GpuEngine.advance' });
     let reported = 0;
     let pass: GPUComputePassEncoder | null = null;
-    const timedPass = (label: string, query: number) =>
-      encoder.beginComputePass({
-        label,
-        timestampWrites: { querySet: timestamps!.querySet, beginningOfPassWriteIndex: query, endOfPassWriteIndex: query + 1 },
-      });
     pieces.forEach((piece, slot) => {
       if (this.#withStats) encoder.clearBuffer(this.#histograms);
-      if (timestamps) pass = timedPass('GpuEngine.stepPass', slot * kQueriesPerPiece);
-      pass ??= encoder.beginComputePass({ label: 'GpuEngine.stepPass' });
+      // With timing, every piece ends its passes (below), so each step pass is a timed one.
+      pass ??= this.#beginPass(encoder, 'GpuEngine.stepPass', slot * kQueriesPerPiece);
       this.#stepKernel.encode(pass, this.#stepBindGroup, slot, this.#workgroupCount, device.limits.maxComputeWorkgroupsPerDimension);
       if (piece.rows > 0 && this.#finalizeKernel && this.#finalizeBindGroup) {
         if (timestamps) {
           pass.end();
-          pass = timedPass('GpuEngine.finalizePass', slot * kQueriesPerPiece + 2);
+          pass = this.#beginPass(encoder, 'GpuEngine.finalizePass', slot * kQueriesPerPiece + 2);
         }
         this.#finalizeKernel.encode(pass, this.#finalizeBindGroup, piece.rows, groups, this.#largestGroupWorkgroups);
       }
@@ -470,6 +463,16 @@ export class GpuEngine implements Engine {
     } finally {
       this.#pool.release(staging);
     }
+  }
+
+  /** A compute pass; with `timing`, one that writes timestamps `query` and `query + 1`. */
+  #beginPass(encoder: GPUCommandEncoder, label: string, query: number): GPUComputePassEncoder {
+    const timestamps = this.#timestamps;
+    if (!timestamps) return encoder.beginComputePass({ label });
+    return encoder.beginComputePass({
+      label,
+      timestampWrites: { querySet: timestamps.querySet, beginningOfPassWriteIndex: query, endOfPassWriteIndex: query + 1 },
+    });
   }
 
   /** Sums the pieces' pass times (timestamps as written: pieces without a finalize pass have none). */
@@ -585,7 +588,7 @@ export class GpuEngine implements Engine {
     if (this.#disposed) return;
     this.#disposed = true;
     for (const buffer of this.#buffers) buffer.destroy();
-    for (const querySet of this.#queries) querySet.destroy();
+    this.#timestamps?.querySet.destroy();
     this.#pool.destroy();
   }
 }
