@@ -59,6 +59,20 @@ fn mergeRecord(n: ptr<function, f32>, mean: ptr<function, f32>, m2: ptr<function
   mergeInto(n, mean, m2, nb, meanB, m2b);
 }
 
+// (n, mean, M2) of statistic `stat` over records first .. end - 1 of the row starting at record
+// `rowRecords`.
+fn mergeRecords(rowRecords: u32, first: u32, end: u32, stat: u32) -> vec3<f32> {
+  let stats = statCount();
+  let pair = firstMomentOf(stat);
+  var n = 0.0;
+  var mean = 0.0;
+  var m2 = 0.0;
+  for (var r = first; r < end; r++) {
+    mergeRecord(&n, &mean, &m2, (rowRecords + r) * stats, stat, pair, pair != stat);
+  }
+  return vec3<f32>(n, mean, m2);
+}
+
 // What a row holds for statistic `stat`: the count, a mean, or a variance.
 fn rowValue(stat: u32, isVariance: bool, n: f32, mean: f32, m2: f32) -> f32 {
   if (stat == 0u) { return n; }
@@ -89,10 +103,9 @@ fn firstBlockOfGroup(groupIndex: u32) -> u32 {
   return first;
 }
 
-fn blockResultAt(row: u32, stat: u32, blockIndex: u32) -> u32 {
-  let allBlocks = firstBlockOfGroup(uniforms.groupCount);
-  let plane = row * statCount() + stat;
-  return (plane * allBlocks + blockIndex) * 3u;
+// Where block `blockIndex`'s result for (row, stat) starts; `allBlocks`: every group's blocks.
+fn blockResultAt(row: u32, stat: u32, blockIndex: u32, allBlocks: u32) -> u32 {
+  return ((row * statCount() + stat) * allBlocks + blockIndex) * 3u;
 }
 
 @compute @workgroup_size(kFinalizeWorkgroupSize)
@@ -102,25 +115,18 @@ fn combineBlocks(@builtin(workgroup_id) id: vec3<u32>, @builtin(local_invocation
   let groupIndex = id.z;
   // The dispatch is as wide as the largest group's blocks; the same for the whole workgroup.
   if (blockIndex >= blocksOfGroup(groupIndex)) { return; }
-  let stats = statCount();
   let info = uniforms.groupWorkgroups[groupIndex];
   let rowRecords = row * uniforms.workgroupCount * kRecordsPerWorkgroup;
   let firstRecord = info.x * kRecordsPerWorkgroup + blockIndex * kBlockRecords;
   let endRecord = min(firstRecord + kBlockRecords, (info.x + info.y) * kRecordsPerWorkgroup);
   let globalBlock = firstBlockOfGroup(groupIndex) + blockIndex;
-  for (var stat = lid; stat < stats; stat += kFinalizeWorkgroupSize) {
-    let pair = firstMomentOf(stat);
-    let isVariance = pair != stat;
-    var n = 0.0;
-    var mean = 0.0;
-    var m2 = 0.0;
-    for (var r = firstRecord; r < endRecord; r++) {
-      mergeRecord(&n, &mean, &m2, (rowRecords + r) * stats, stat, pair, isVariance);
-    }
-    let at = blockResultAt(row, stat, globalBlock);
-    blockResults[at] = n;
-    blockResults[at + 1u] = mean;
-    blockResults[at + 2u] = m2;
+  let allBlocks = firstBlockOfGroup(uniforms.groupCount);
+  for (var stat = lid; stat < statCount(); stat += kFinalizeWorkgroupSize) {
+    let merged = mergeRecords(rowRecords, firstRecord, endRecord, stat);
+    let at = blockResultAt(row, stat, globalBlock, allBlocks);
+    blockResults[at] = merged.x;
+    blockResults[at + 1u] = merged.y;
+    blockResults[at + 2u] = merged.z;
   }
 }
 
@@ -132,11 +138,12 @@ fn combineBlockResults(@builtin(workgroup_id) id: vec3<u32>, @builtin(local_invo
   let isVariance = firstMomentOf(stat) != stat;
   let firstBlock = firstBlockOfGroup(groupIndex);
   let blocks = blocksOfGroup(groupIndex);
+  let allBlocks = firstBlockOfGroup(uniforms.groupCount);
   var n = 0.0;
   var mean = 0.0;
   var m2 = 0.0;
   for (var b = lid; b < blocks; b += kFinalizeWorkgroupSize) {
-    let at = blockResultAt(row, stat, firstBlock + b);
+    let at = blockResultAt(row, stat, firstBlock + b, allBlocks);
     mergeInto(&n, &mean, &m2, blockResults[at], blockResults[at + 1u], blockResults[at + 2u]);
   }
   mergeCount[lid] = n;
@@ -168,24 +175,17 @@ fn combineSerially(@builtin(workgroup_id) id: vec3<u32>, @builtin(local_invocati
   let stats = statCount();
   let info = uniforms.groupWorkgroups[groupIndex];
   let rowRecords = row * uniforms.workgroupCount * kRecordsPerWorkgroup;
+  let endRecord = (info.x + info.y) * kRecordsPerWorkgroup;
   for (var stat = lid; stat < stats; stat += kFinalizeWorkgroupSize) {
-    let pair = firstMomentOf(stat);
-    let isVariance = pair != stat;
     var n = 0.0;
     var mean = 0.0;
     var m2 = 0.0;
     // Blocks of kSerialBlock records merged apart, then into the total: the f32 running mean's
     // rounding grows with the block size plus the number of blocks, not with all the records.
-    let endRecord = (info.x + info.y) * kRecordsPerWorkgroup;
     for (var blockStart = info.x * kRecordsPerWorkgroup; blockStart < endRecord; blockStart += kSerialBlock) {
-      var blockN = 0.0;
-      var blockMean = 0.0;
-      var blockM2 = 0.0;
-      for (var r = blockStart; r < min(blockStart + kSerialBlock, endRecord); r++) {
-        mergeRecord(&blockN, &blockMean, &blockM2, (rowRecords + r) * stats, stat, pair, isVariance);
-      }
-      mergeInto(&n, &mean, &m2, blockN, blockMean, blockM2);
+      let merged = mergeRecords(rowRecords, blockStart, min(blockStart + kSerialBlock, endRecord), stat);
+      mergeInto(&n, &mean, &m2, merged.x, merged.y, merged.z);
     }
-    rows[(groupIndex * uniforms.rowsPerDispatch + row) * stats + stat] = rowValue(stat, isVariance, n, mean, m2);
+    rows[(groupIndex * uniforms.rowsPerDispatch + row) * stats + stat] = rowValue(stat, firstMomentOf(stat) != stat, n, mean, m2);
   }
 }

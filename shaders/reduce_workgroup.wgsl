@@ -37,7 +37,8 @@ fn reduceWorkgroup(lid: u32, lanes: ReduceLanes, workgroupIndex: u32, row: u32, 
       var total = 0.0;
       for (var i = 0u; i < kWorkgroupSize; i++) { total += reduceScratch[lid * kWorkgroupSize + i]; }
       let at = record + firstStat + lid;
-      partials[at] = select(total, partials[at] + total, addToExisting);
+      // A branch, not select(): see writeSubgroupTotals in reduce_subgroups.wgsl.
+      if (addToExisting) { partials[at] += total; } else { partials[at] = total; }
     }
     workgroupBarrier();
   }

@@ -12,10 +12,13 @@ export class FinalizeStatsKernel {
   readonly #pipelines: GPUComputePipeline[];
   readonly #layout: GPUBindGroupLayout;
   readonly #stats: number;
-  readonly #recordsPerWorkgroup: number;
+  /** First-pass blocks: the largest group's (the dispatch's width) and all groups' together. */
+  readonly #widestGroupBlocks: number;
+  readonly #allBlocks: number;
 
   /**
-   * `recordsPerWorkgroup`: partial records each agent-kernel workgroup writes per row.
+   * `recordsPerWorkgroup`: partial records each agent-kernel workgroup writes per row;
+   * `groupWorkgroups`: each group's agent-kernel workgroups.
    * `parallel`: two passes over many workgroups (blocks of records, then per statistic) rather
    * than one workgroup per (row, group). `blockRecords` is raised where the largest group would
    * need more first-pass workgroups than a dispatch dimension allows.
@@ -24,15 +27,18 @@ export class FinalizeStatsKernel {
     device: GPUDevice,
     arms: number,
     recordsPerWorkgroup: number,
+    groupWorkgroups: readonly number[],
     parallel: boolean,
-    largestGroupRecords: number,
     blockRecords = kDefaultBlockRecords,
   ) {
     this.parallel = parallel;
     this.#stats = gpuStatCount(arms);
-    this.#recordsPerWorkgroup = recordsPerWorkgroup;
+    const groupRecords = groupWorkgroups.map((w) => w * recordsPerWorkgroup);
     const maxBlocks = device.limits.maxComputeWorkgroupsPerDimension;
-    this.blockRecords = Math.max(blockRecords, Math.ceil(largestGroupRecords / maxBlocks));
+    this.blockRecords = Math.max(blockRecords, Math.ceil(Math.max(...groupRecords) / maxBlocks));
+    const blocks = groupRecords.map((records) => Math.ceil(records / this.blockRecords));
+    this.#widestGroupBlocks = Math.max(...blocks);
+    this.#allBlocks = blocks.reduce((sum, b) => sum + b, 0);
     const module = device.createShaderModule({
       label: 'FinalizeStatsKernel.module',
       code: composeShader(kShaderSources.finalizeStats, armCapacity(arms)),
@@ -52,10 +58,8 @@ export class FinalizeStatsKernel {
   }
 
   /** Bytes of the first pass's results for `rows` rows (16 where the pass is serial). */
-  blockResultsBytes(rows: number, groupWorkgroups: readonly number[]): number {
-    if (!this.parallel) return 16;
-    const blocks = groupWorkgroups.reduce((sum, w) => sum + Math.ceil((w * this.#recordsPerWorkgroup) / this.blockRecords), 0);
-    return rows * this.#stats * blocks * 3 * 4;
+  blockResultsBytes(rows: number): number {
+    return this.parallel ? rows * this.#stats * this.#allBlocks * 3 * 4 : 16;
   }
 
   createBindGroup(device: GPUDevice, buffers: { uniforms: GPUBuffer; partials: GPUBuffer; rows: GPUBuffer; blockResults: GPUBuffer }): GPUBindGroup {
@@ -71,16 +75,14 @@ export class FinalizeStatsKernel {
     });
   }
 
-  /** `largestGroupWorkgroups`: the agent-kernel workgroups of the largest group (first pass's width). */
-  encode(pass: GPUComputePassEncoder, bindGroup: GPUBindGroup, rows: number, groups: number, largestGroupWorkgroups: number): void {
+  encode(pass: GPUComputePassEncoder, bindGroup: GPUBindGroup, rows: number, groups: number): void {
     pass.setBindGroup(0, bindGroup);
+    pass.setPipeline(this.#pipelines[0]);
     if (!this.parallel) {
-      pass.setPipeline(this.#pipelines[0]);
       pass.dispatchWorkgroups(rows, groups, 1);
       return;
     }
-    pass.setPipeline(this.#pipelines[0]);
-    pass.dispatchWorkgroups(Math.ceil((largestGroupWorkgroups * this.#recordsPerWorkgroup) / this.blockRecords), rows, groups);
+    pass.dispatchWorkgroups(this.#widestGroupBlocks, rows, groups);
     pass.setPipeline(this.#pipelines[1]);
     pass.dispatchWorkgroups(rows, groups, this.#stats);
   }

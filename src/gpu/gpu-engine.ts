@@ -114,7 +114,7 @@ export class GpuEngine implements Engine {
   readonly layout: StatsLayout;
   /** How the kernel adds up statistics within a workgroup: subgroupAdd, or workgroup memory. */
   readonly reduction: 'subgroups' | 'workgroup';
-  /** How the finalize pass combines a row's partial records: one workgroup, or one per statistic. */
+  /** How the finalize combines a row's partial records: one workgroup per row, or two parallel passes. */
   readonly finalize: 'serial' | 'parallel';
   readonly #context: GpuContext;
   readonly #device: GPUDevice;
@@ -132,7 +132,6 @@ export class GpuEngine implements Engine {
   readonly #recordsPerWorkgroup: number;
   readonly #stepKernel: AgentStepKernel;
   readonly #finalizeKernel: FinalizeStatsKernel | null;
-  readonly #largestGroupWorkgroups: number;
   readonly #timestamps: { querySet: GPUQuerySet; resolved: GPUBuffer } | null = null;
   /** Filled only with the `timing` option. */
   readonly timing: GpuTiming = { stepNs: 0, finalizeNs: 0, spanNs: 0, steps: 0, rows: 0 };
@@ -246,17 +245,17 @@ export class GpuEngine implements Engine {
       divergedAt: this.#divergedAtBuffer,
     });
     // A serial pass over a row's records where they are few, or on a CPU (SwiftShader), where
-    // each workgroup costs tens of microseconds. Measured there, a workgroup per statistic made
-    // statistics every step slower at every size: 5.2e5 -> 3.1e5 agent-steps/s at 2,000 agents,
-    // 3.2e5 -> 2.6e5 at 10^6 (and window 10 at 10^6: 1.67e6 -> 1.55e6).
+    // each workgroup costs tens of microseconds. Measured there (bench --gpu-options, two
+    // interleaved runs), the two parallel passes made statistics every step slower: 4.7-5.0e5 ->
+    // 2.6-2.9e5 agent-steps/s at 2,000 agents, 5.5e5 -> 4.8-4.9e5 at 100,000.
     const recordsPerRow = this.#workgroupCount * this.#recordsPerWorkgroup;
     const parallelFinalize = options.finalize
       ? options.finalize === 'parallel'
       : !context.software && recordsPerRow > kSerialFinalizeRecords;
     this.finalize = parallelFinalize ? 'parallel' : 'serial';
-    this.#largestGroupWorkgroups = Math.max(...this.#placements.map((p) => p.workgroups));
+    const groupWorkgroups = this.#placements.map((p) => p.workgroups);
     const finalizeKernel = this.#withStats
-      ? new FinalizeStatsKernel(device, k, this.#recordsPerWorkgroup, parallelFinalize, this.#largestGroupWorkgroups * this.#recordsPerWorkgroup, options.finalizeBlockRecords)
+      ? new FinalizeStatsKernel(device, k, this.#recordsPerWorkgroup, groupWorkgroups, parallelFinalize, options.finalizeBlockRecords)
       : null;
     this.#finalizeKernel = finalizeKernel;
     this.#finalizeBindGroup = finalizeKernel
@@ -264,7 +263,7 @@ export class GpuEngine implements Engine {
           uniforms: finalizeUniforms,
           partials,
           rows: this.#rowsBuffer,
-          blockResults: make('finalizeBlockResults', finalizeKernel.blockResultsBytes(this.#rowsPerDispatch, this.#placements.map((p) => p.workgroups)), S.STORAGE),
+          blockResults: make('finalizeBlockResults', finalizeKernel.blockResultsBytes(this.#rowsPerDispatch), S.STORAGE),
         })
       : null;
     if (options.timing) {
@@ -393,7 +392,7 @@ export class GpuEngine implements Engine {
           pass.end();
           pass = this.#beginPass(encoder, 'GpuEngine.finalizePass', slot * kQueriesPerPiece + 2);
         }
-        this.#finalizeKernel.encode(pass, this.#finalizeBindGroup, piece.rows, groups, this.#largestGroupWorkgroups);
+        this.#finalizeKernel.encode(pass, this.#finalizeBindGroup, piece.rows, groups);
       }
       if (this.#withStats || timestamps) {
         pass.end();
