@@ -22,6 +22,17 @@ function collector(rows: Row[], diverged: number[] = []): StatsSink {
   };
 }
 
+/**
+ * Two rows from the same device and kernel paths: the same numbers up to the order of f32
+ * additions (1e-5 relative), and the same histogram.
+ */
+function expectSameRow(row: Row, want: Row, where: string): void {
+  for (let s = 0; s < want.values.length; s++) {
+    expect(Math.abs(row.values[s] - want.values[s]), `stat ${s} ${where}`).toBeLessThanOrEqual(1e-5 * (1 + Math.abs(want.values[s])));
+  }
+  expect(Array.from(row.histogram), `histogram ${where}`).toEqual(Array.from(want.histogram));
+}
+
 function config(params: Partial<Params>, groups: Partial<Params>[] = [{}]): ExperimentConfig {
   const base = defaultConfig();
   return validateConfig({ params: { ...base.params, ...params }, groups });
@@ -239,11 +250,7 @@ describe('GPU engine against the CPU reference', () => {
       once.dispose();
       for (let r = 0; r < cpu.length; r++) {
         // Same device, same paths: only the grouping of f32 sums differs between the two runs.
-        for (let s = 0; s < gpu[r].values.length; s++) {
-          const x = single[r].values[s];
-          expect(Math.abs(x - gpu[r].values[s]), `stat ${s} row ${r}`).toBeLessThanOrEqual(1e-5 * (1 + Math.abs(x)));
-        }
-        expect(Array.from(gpu[r].histogram)).toEqual(Array.from(single[r].histogram));
+        expectSameRow(gpu[r], single[r], `row ${r}`);
         // Against the CPU: rare split paths (see above) move a row's means by about
         // (split agents / N) * the spread of the values: 1e-2 * (1 + |x|) holds that.
         for (let s = 0; s < cpu[r].values.length; s++) {
@@ -359,13 +366,7 @@ describe('statistics reduction: subgroups and the workgroup fallback', () => {
       }
       expect(a.length).toBeGreaterThan(0);
       expect(a.map((r) => `${r.group}:${r.step}`)).toEqual(b.map((r) => `${r.group}:${r.step}`));
-      for (let r = 0; r < a.length; r++) {
-        for (let s = 0; s < a[r].values.length; s++) {
-          const x = b[r].values[s];
-          expect(Math.abs(a[r].values[s] - x), `stat ${s} row ${r}`).toBeLessThanOrEqual(1e-5 * (1 + Math.abs(x)));
-        }
-        expect(Array.from(a[r].histogram)).toEqual(Array.from(b[r].histogram));
-      }
+      for (let r = 0; r < a.length; r++) expectSameRow(a[r], b[r], `row ${r}`);
       viaSubgroups.dispose();
       viaWorkgroup.dispose();
     });
@@ -392,13 +393,8 @@ describe('finalize: serial and parallel passes', () => {
       expect(a.length).toBe(2 * 5);
       for (const b of bs) {
         expect(a.map((r) => `${r.group}:${r.step}`)).toEqual(b.map((r) => `${r.group}:${r.step}`));
-        for (let r = 0; r < a.length; r++) {
-          // The same records merged in another order: f32 rounding only.
-          for (let s = 0; s < a[r].values.length; s++) {
-            expect(Math.abs(a[r].values[s] - b[r].values[s]), `stat ${s} row ${r}`).toBeLessThanOrEqual(1e-5 * (1 + Math.abs(a[r].values[s])));
-          }
-          expect(Array.from(a[r].histogram)).toEqual(Array.from(b[r].histogram));
-        }
+        // The same records merged in another order: f32 rounding only.
+        for (let r = 0; r < a.length; r++) expectSameRow(b[r], a[r], `row ${r}`);
       }
       serial.dispose();
       for (const engine of parallels) engine.dispose();
@@ -427,11 +423,7 @@ describe('statistics reduction: fallback when subgroup records do not fit', () =
       await tight.advance(9, collector(a));
       await roomy.advance(9, collector(b));
       expect(a.length).toBe(4);
-      for (let r = 0; r < a.length; r++) {
-        for (let s = 0; s < a[r].values.length; s++) {
-          expect(Math.abs(a[r].values[s] - b[r].values[s])).toBeLessThanOrEqual(1e-5 * (1 + Math.abs(b[r].values[s])));
-        }
-      }
+      for (let r = 0; r < a.length; r++) expectSameRow(a[r], b[r], `row ${r}`);
       tight.dispose();
       roomy.dispose();
     });
@@ -465,11 +457,7 @@ describe("windowStats 'last'", () => {
       for (const row of sampled) {
         expect(row.step % W).toBe(0);
         // Same device, same paths: the same numbers up to the order of f32 additions.
-        const want = singleAt.get(`${row.group}:${row.step}`) as Row;
-        for (let s = 0; s < row.values.length; s++) {
-          expect(Math.abs(row.values[s] - want.values[s]), `stat ${s} step ${row.step}`).toBeLessThanOrEqual(1e-5 * (1 + Math.abs(want.values[s])));
-        }
-        expect(Array.from(row.histogram)).toEqual(Array.from(want.histogram));
+        expectSameRow(row, singleAt.get(`${row.group}:${row.step}`) as Row, `step ${row.step}`);
         // Against the CPU: the split-path tolerance of the uneven-calls test above.
         const reference = cpuAt.get(`${row.group}:${row.step}`) as Row;
         for (let s = 0; s < row.values.length; s++) {
