@@ -69,7 +69,15 @@ const engines = (flag('engines') ?? 'cpu,gpu,gpu-nostats,gpu-naive').split(',');
 const repeat = Math.max(1, Math.floor(Number(flag('repeat') ?? '1')));
 const windows = (flag('every') ?? '10').split(',').map(Number).filter((w) => Number.isInteger(w) && w > 1);
 const timing = process.argv.includes('--timing');
-const gpuOptions = { ...(JSON.parse(flag('gpu-options') ?? '{}') as GpuEngineOptions), timing };
+function parseGpuOptions(text: string): GpuEngineOptions {
+  try {
+    return JSON.parse(text) as GpuEngineOptions;
+  } catch (error) {
+    console.error(`--gpu-options: not a JSON object (${(error as Error).message}), e.g. '{"finalize":"serial"}'`);
+    process.exit(2);
+  }
+}
+const gpuOptions = { ...parseGpuOptions(flag('gpu-options') ?? '{}'), timing };
 const arms = 10;
 if (jsonFile) writeFileSync(jsonFile, '');
 
@@ -101,7 +109,7 @@ async function makeEngine(variant: Variant, agents: number): Promise<Engine> {
  */
 const kMinCallMs = 50;
 async function measure(engine: Engine, agents: number): Promise<{ rate: number; chunk: number; passes?: string }> {
-  // Whole stats windows of 10; about 4e6 agent-steps to begin with (~1 s on SwiftShader).
+  // Multiples of 10 steps; about 4e6 agent-steps to begin with (~1 s on SwiftShader).
   let chunk = Math.max(10, Math.min(1000, Math.round(4e5 / agents) * 10));
   await engine.advance(chunk, sink);
   for (;;) {
