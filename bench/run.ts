@@ -17,19 +17,39 @@
  * --timing (GPU time per pass, from timestamp queries: where a variant's time goes; the passes
  * are then split, step and finalize apart, which itself costs a little)
  * --gpu-options JSON (GpuEngineOptions for the fused variants, e.g. '{"finalize":"parallel"}' or
- * '{"subgroups":false}', to compare a choice the engine makes by itself)
+ * '{"subgroups":false}', to compare a choice the engine makes by itself)  --help (this list; bench/args.ts
+ * reads the flags)
  */
 import { appendFileSync, writeFileSync } from 'node:fs';
+import { UsageError } from '../src/cli/errors.ts';
 import { registerRawLoader } from '../src/cli/raw-loader.ts';
 import { defaultConfig } from '../src/core/config.ts';
 import { CpuEngine } from '../src/core/cpu-engine.ts';
 import type { Engine } from '../src/core/engine.ts';
 import type { StatsSink } from '../src/core/stats.ts';
+import { type BenchArgs, kBenchUsage, parseBenchArgs } from './args.ts';
+
+// Before the GPU modules load: a bad command line costs one line and no GPU start-up.
+function readArgs(): BenchArgs {
+  try {
+    return parseBenchArgs(process.argv.slice(2));
+  } catch (error) {
+    if (!(error instanceof UsageError)) throw error;
+    console.error(`bench: ${error.message}`);
+    process.exit(2);
+  }
+}
+const args = readArgs();
+if (args.help) {
+  process.stdout.write(kBenchUsage);
+  process.exit(0);
+}
+const { agentCounts, seconds, jsonFile, engines, repeat, windows, timing } = args;
+const gpuOptions = { ...args.gpuOptions, timing };
 
 registerRawLoader();
 const { openNodeGpu } = await import('../src/gpu/node-gpu.ts');
 const { GpuEngine } = await import('../src/gpu/gpu-engine.ts');
-type GpuEngineOptions = import('../src/gpu/gpu-engine.ts').GpuEngineOptions;
 type GpuTiming = import('../src/gpu/gpu-engine.ts').GpuTiming;
 
 interface Variant {
@@ -57,27 +77,6 @@ function variantName(v: Variant): string {
   return `${v.engine} (stats every ${v.statsEvery}, ${v.windowStats === 'last' ? 'last step' : `mean of ${v.statsEvery}`})`;
 }
 
-function flag(name: string): string | undefined {
-  const i = process.argv.indexOf(`--${name}`);
-  return i >= 0 ? process.argv[i + 1] : undefined;
-}
-
-const agentCounts = (flag('agents') ?? '2000,100000,1000000').split(',').map(Number);
-const seconds = Number(flag('seconds') ?? '2');
-const jsonFile = flag('json');
-const engines = (flag('engines') ?? 'cpu,gpu,gpu-nostats,gpu-naive').split(',');
-const repeat = Math.max(1, Math.floor(Number(flag('repeat') ?? '1')));
-const windows = (flag('every') ?? '10').split(',').map(Number).filter((w) => Number.isInteger(w) && w > 1);
-const timing = process.argv.includes('--timing');
-function parseGpuOptions(text: string): GpuEngineOptions {
-  try {
-    return JSON.parse(text) as GpuEngineOptions;
-  } catch (error) {
-    console.error(`--gpu-options: not a JSON object (${(error as Error).message}), e.g. '{"finalize":"serial"}'`);
-    process.exit(2);
-  }
-}
-const gpuOptions = { ...parseGpuOptions(flag('gpu-options') ?? '{}'), timing };
 const arms = 10;
 if (jsonFile) writeFileSync(jsonFile, '');
 

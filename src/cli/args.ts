@@ -6,6 +6,7 @@
 import type { Sweep } from '../core/config.ts';
 import { type ParamKey, type Params, kGroupKeys, paramSpec, parseValue } from '../core/schema.ts';
 import { UsageError } from './errors.ts';
+import { type FlagSpec, parseFlags } from './flags.ts';
 
 export const kEngineChoices = ['auto', 'cpu', 'gpu'] as const;
 export type EngineChoice = (typeof kEngineChoices)[number];
@@ -34,25 +35,18 @@ export interface SimArgs {
   quiet: boolean;
 }
 
-interface FlagSpec {
-  name: string;
-  takesValue: boolean;
-  repeatable: boolean;
-}
-
-const kFlags: readonly FlagSpec[] = [
-  { name: '--help', takesValue: false, repeatable: true },
-  { name: '--preset', takesValue: true, repeatable: false },
-  { name: '--config', takesValue: true, repeatable: false },
-  { name: '--set', takesValue: true, repeatable: true },
-  { name: '--sweep', takesValue: true, repeatable: true },
-  { name: '--engine', takesValue: true, repeatable: false },
-  { name: '--out', takesValue: true, repeatable: false },
-  { name: '--format', takesValue: true, repeatable: false },
-  { name: '--quiet', takesValue: false, repeatable: true },
-];
-
-const kShortFlags: Record<string, string> = { '-h': '--help', '-o': '--out', '-q': '--quiet' };
+/** What `sim --help` (help.ts) lists; `--set` and `--sweep` add up, the others are given once. */
+const kFlags = {
+  help: { type: 'boolean', short: 'h', repeatable: true },
+  preset: { type: 'string' },
+  config: { type: 'string' },
+  set: { type: 'string', repeatable: true },
+  sweep: { type: 'string', repeatable: true },
+  engine: { type: 'string' },
+  out: { type: 'string', short: 'o' },
+  format: { type: 'string' },
+  quiet: { type: 'boolean', short: 'q', repeatable: true },
+} as const satisfies Record<string, FlagSpec>;
 
 function quoted(text: string): string {
   return JSON.stringify(text);
@@ -123,35 +117,13 @@ export function formatFromPath(path: string): OutputFormat | null {
 
 /** Parses `sim`'s arguments (without `node` and the script). Throws UsageError. */
 export function parseSimArgs(argv: readonly string[]): SimArgs {
-  const seen = new Set<string>();
   const args: SimArgs = {
     help: false, preset: null, configFile: null, sets: [], sweeps: [],
     engine: 'auto', out: null, format: 'csv', quiet: false,
   };
   let format: OutputFormat | null = null;
-  for (let i = 0; i < argv.length; i++) {
-    const word = argv[i];
-    if (!word.startsWith('-') || word === '-' || word === '--') {
-      throw new UsageError(`unexpected argument ${quoted(word)} (flags start with --; see sim --help)`);
-    }
-    const eq = word.indexOf('=');
-    const written = word.startsWith('--') && eq > 0 ? word.slice(0, eq) : word;
-    const name = kShortFlags[written] ?? written;
-    const flag = kFlags.find((f) => f.name === name);
-    if (!flag) throw new UsageError(`unknown flag ${written} (see sim --help)`);
-    if (seen.has(name) && !flag.repeatable) throw new UsageError(`${name} given twice`);
-    seen.add(name);
-
-    let value = '';
-    if (flag.takesValue) {
-      if (written !== word) value = word.slice(eq + 1);
-      else if (i + 1 < argv.length && !(argv[i + 1].startsWith('--') && argv[i + 1].length > 2)) value = argv[++i];
-      else throw new UsageError(`${name} needs a value`);
-    } else if (written !== word) {
-      throw new UsageError(`${name} takes no value, got ${quoted(word.slice(eq + 1))}`);
-    }
-
-    switch (name) {
+  for (const { flag, value } of parseFlags(argv, kFlags, 'sim')) {
+    switch (flag) {
       case '--help': args.help = true; break;
       case '--quiet': args.quiet = true; break;
       case '--preset': args.preset = value; break;

@@ -65,6 +65,35 @@ describe('parseSimArgs', () => {
     expect(usageMessage(() => parseSimArgs(['--engine', 'tpu']))).toBe('--engine: must be one of auto, cpu, gpu, got "tpu"');
     expect(usageMessage(() => parseSimArgs(['--format', 'xml']))).toBe('--format: must be one of csv, json, got "xml"');
   });
+
+  it('names the flag as the user wrote it when it is unknown, by its long name otherwise', () => {
+    expect(usageMessage(() => parseSimArgs(['-x']))).toBe('unknown flag -x (see sim --help)');
+    expect(usageMessage(() => parseSimArgs(['--no-quiet']))).toBe('unknown flag --no-quiet (see sim --help)');
+    expect(usageMessage(() => parseSimArgs(['--quiet', '--engin', 'cpu']))).toBe('unknown flag --engin (see sim --help)');
+    expect(usageMessage(() => parseSimArgs(['-o']))).toBe('--out needs a value');
+    expect(usageMessage(() => parseSimArgs(['-o', 'a.csv', '--out', 'b.csv']))).toBe('--out given twice');
+    expect(usageMessage(() => parseSimArgs(['--help=1']))).toBe('--help takes no value, got "1"');
+  });
+
+  it('refuses words that are not flags, a lone -- included', () => {
+    expect(usageMessage(() => parseSimArgs(['--quiet', 'run']))).toBe('unexpected argument "run" (flags start with --; see sim --help)');
+    expect(usageMessage(() => parseSimArgs(['-']))).toBe('unexpected argument "-" (flags start with --; see sim --help)');
+    expect(usageMessage(() => parseSimArgs(['--']))).toBe('unexpected argument "--" (flags start with --; see sim --help)');
+    expect(usageMessage(() => parseSimArgs(['--', '--quiet']))).toBe('unexpected argument "--" (flags start with --; see sim --help)');
+  });
+
+  it('takes a value that looks like a flag only after an =', () => {
+    expect(usageMessage(() => parseSimArgs(['--set', '--']))).toBe('--set needs a value');
+    expect(usageMessage(() => parseSimArgs(['--out', '-x.csv']))).toBe('--out -x.csv: a value that starts with "-" is written --out=-x.csv');
+    expect(usageMessage(() => parseSimArgs(['-o', '-x.csv']))).toBe('--out -x.csv: a value that starts with "-" is written --out=-x.csv');
+    expect(parseSimArgs(['--out=-x.csv']).out).toBe('-x.csv');
+    expect(parseSimArgs(['--set=offset=-4']).sets.map((s) => s.value)).toEqual([-4]);
+  });
+
+  it('accepts short flags together and a value right after a short flag', () => {
+    expect(parseSimArgs(['-qh'])).toMatchObject({ quiet: true, help: true });
+    expect(parseSimArgs(['-orun.json']).out).toBe('run.json');
+  });
 });
 
 describe('--set', () => {
