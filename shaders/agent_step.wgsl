@@ -1,13 +1,15 @@
 // The fused agent kernel: one invocation per agent advances `steps` steps with the agent's
 // preferences in private memory and touches global memory once per dispatch. GPU twin of
-// AgentKernel.act in src/core/agent.ts: same formulas, same order of f32 operations.
+// AgentStepper in src/core/agent.ts: the same stages under the same names (loadArms, policy,
+// takeStep, accumulateActionStats, accumulatePolicyStats), the same formulas, the same order of
+// f32 operations.
 //
 // Statistics: each invocation sums its agent-steps' statistics per stats window; at a window's
 // end (or the dispatch's end) reduceWorkgroup adds them up and writes partial records for the
 // row: one per subgroup (reduce_subgroups.wgsl, where the device has subgroups) or one per
-// workgroup (reduce_workgroup.wgsl); finalize_stats.wgsl combines the records. Prepended:
-// common.wgsl and a line `const kArmCapacity: u32 = ...;` (private array size: the next power of
-// two >= arms).
+// workgroup (reduce_workgroup.wgsl); finalize_stats.wgsl combines the records in the slots of
+// kAcc (src/core/shared-constants.ts). Prepended: the shared constants, common.wgsl and a line
+// `const kArmCapacity: u32 = ...;` (private array size: the next power of two >= arms).
 
 override kArms: u32 = 10u;
 override kStats: bool = true;
@@ -15,18 +17,6 @@ override kStats: bool = true;
 override kLastStepRows: bool = false;
 // Partial records per workgroup and row: 1, or one per subgroup (reduce_subgroups.wgsl).
 override kRecordsPerWorkgroup: u32 = 1u;
-
-const kWorkgroupSize: u32 = 64u;
-const kHistogramBins: u32 = 64u;
-const kMaxGroups: u32 = 16u;
-
-const kBaselineNone: u32 = 0u;
-const kBaselineAverage: u32 = 1u;
-const kBaselineInclusive: u32 = 2u;
-const kBaselineEma: u32 = 3u;
-const kEnvGaussian: u32 = 0u;
-const kEnvFixed: u32 = 1u;
-const kEnvBernoulli: u32 = 2u;
 
 struct GroupParams {
   lrOverTemperature: f32,
@@ -45,7 +35,7 @@ struct GroupParams {
   halted: u32,
   pad0: u32,
   pad1: u32,
-  means: array<f32, 64>,
+  means: array<f32, kMaxArms>,
 }
 
 struct StepUniforms {
@@ -173,6 +163,50 @@ var<private> offset: f32;
 var<private> scale: f32;
 var<private> rewardSd: f32;
 
+// The softmax score times T: 1[j = a] - pi_j = T d log pi_a / d theta_j. The update and the
+// gradient statistics both scale it (scoreDirection in src/core/policy.ts). The caller indexes
+// probs, so that the index stays a constant where the arm loops are unrolled.
+fn scoreDirection(isAction: bool, prob: f32) -> f32 {
+  return select(0.0, 1.0, isAction) - prob;
+}
+
+// The statistics of the action just taken, under the policy it was drawn from (before the update).
+fn accumulateActionStats(action: u32, reward: f32, baseline: f32, advantage: f32, referenceBaseline: f32, factor: f32) {
+  acc[kAccCount] += 1.0;
+  acc[kAccReward] += reward;
+  acc[kAccOptimal] += select(0.0, 1.0, action == optimalArm);
+  acc[kAccBaseline] += baseline;
+  acc[kAccAdvantage] += advantage;
+  acc[kAccExactVar] += exactGradientVariance(referenceBaseline, factor, invTemperature);
+  let scaledAdvantage = advantage * invTemperature;
+  var squaredNorm = 0.0;
+  for (var j = 0u; j < kArms; j++) {
+    let gradient = scaledAdvantage * scoreDirection(j == action, probs[j]);
+    accGrad[j] += gradient;
+    accGrad2[j] += gradient * gradient;
+    squaredNorm += gradient * gradient;
+  }
+  acc[kAccSqNorm] += squaredNorm;
+  acc[kAccSqNorm2] += squaredNorm * squaredNorm;
+}
+
+// The statistics of the policy after the update (the next step's policy, already computed).
+fn accumulatePolicyStats() {
+  var expected = 0.0;
+  var maxPref = prefs[0];
+  for (var j = 0u; j < kArms; j++) { maxPref = max(maxPref, prefs[j]); }
+  var weighted = 0.0;
+  for (var j = 0u; j < kArms; j++) {
+    accProb[j] += probs[j];
+    expected += probs[j] * armMean[j];
+    weighted += probs[j] * (prefs[j] - maxPref) * invTemperature;
+  }
+  acc[kAccExpected] += expected;
+  acc[kAccRegret] += bestMean - expected;
+  acc[kAccEntropy] += log(weightSum) - weighted;
+  acc[kAccProbOptimal] += probs[optimalArm];
+}
+
 // One step of the loaded agent (the private variables above). `withStats` is a constant at every
 // call, so each call site compiles to a kernel with or without the statistics: SwiftShader
 // runs both sides of a branch, and this keeps unmeasured steps free of their cost.
@@ -199,7 +233,7 @@ fn takeStep(stepIndex: u32, withStats: bool) {
         baseline = select(rewardMean, baselineInit, stepIndex == 1u);
         referenceBaseline = baseline;
       }
-      case kBaselineInclusive: {
+      case kBaselineAverageInclusive: {
         // Mean including this reward: R - b = ((t - 1) / t) (R - mean of earlier rewards).
         baseline = rewardMean + (reward - rewardMean) / stepF;
         factor = (stepF - 1.0) / stepF;
@@ -213,29 +247,12 @@ fn takeStep(stepIndex: u32, withStats: bool) {
     }
     let advantage = reward - baseline;
 
-    if (withStats) {
-      acc[kAccCount] += 1.0;
-      acc[kAccReward] += reward;
-      acc[kAccOptimal] += select(0.0, 1.0, action == optimalArm);
-      acc[kAccBaseline] += baseline;
-      acc[kAccAdvantage] += advantage;
-      acc[kAccExactVar] += exactGradientVariance(referenceBaseline, factor, invTemperature);
-      let scaledAdvantage = advantage * invTemperature;
-      var squaredNorm = 0.0;
-      for (var j = 0u; j < kArms; j++) {
-        let gradient = scaledAdvantage * (select(0.0, 1.0, j == action) - probs[j]);
-        accGrad[j] += gradient;
-        accGrad2[j] += gradient * gradient;
-        squaredNorm += gradient * gradient;
-      }
-      acc[kAccSqNorm] += squaredNorm;
-      acc[kAccSqNorm2] += squaredNorm * squaredNorm;
-    }
+    if (withStats) { accumulateActionStats(action, reward, baseline, advantage, referenceBaseline, factor); }
 
     // REINFORCE for every arm: theta_j += lr * (R - b) * (1[j = a] - pi_j) / T.
     let coefficient = lrOverTemperature * advantage;
     for (var j = 0u; j < kArms; j++) {
-      prefs[j] = prefs[j] + coefficient * (select(0.0, 1.0, j == action) - probs[j]);
+      prefs[j] = prefs[j] + coefficient * scoreDirection(j == action, probs[j]);
       // abs(x) <= max finite f32 is false for inf and NaN alike.
       if (!(abs(prefs[j]) <= 3.4028234663852886e38)) { healthy = false; }
     }
@@ -246,21 +263,30 @@ fn takeStep(stepIndex: u32, withStats: bool) {
     }
     policy(invTemperature);
 
-    if (withStats && healthy) {
-      var expected = 0.0;
-      var maxPref = prefs[0];
-      for (var j = 0u; j < kArms; j++) { maxPref = max(maxPref, prefs[j]); }
-      var weighted = 0.0;
-      for (var j = 0u; j < kArms; j++) {
-        accProb[j] += probs[j];
-        expected += probs[j] * armMean[j];
-        weighted += probs[j] * (prefs[j] - maxPref) * invTemperature;
+    if (withStats && healthy) { accumulatePolicyStats(); }
+  }
+}
+
+// Arm values, expected rewards, reward variances and the optimal arm of the loaded agent. Arms
+// 2i and 2i + 1 share one call (armNormal in src/core/agent.ts). With the arm loop unrolled,
+// `j % 2u == 0u` is a constant and odd arms compile without the call.
+fn loadArms() {
+  var armNormals = vec2<f32>(0.0);
+  for (var j = 0u; j < kArms; j++) {
+    var value: f32;
+    if (env == kEnvGaussian) {
+      if (j % 2u == 0u) {
+        let words = philox4x32(vec4<u32>(0u, kPurposeArmValue, j / 2u, 0u), vec2<u32>(uniforms.seed, localAgent));
+        armNormals = normalPairFromU32Pair(words.x, words.y);
       }
-      acc[kAccExpected] += expected;
-      acc[kAccRegret] += bestMean - expected;
-      acc[kAccEntropy] += log(weightSum) - weighted;
-      acc[kAccProbOptimal] += probs[optimalArm];
+      value = groups[groupIndex].spread * select(armNormals.x, armNormals.y, j % 2u == 1u);
+    } else {
+      value = groups[groupIndex].means[j];
     }
+    armValue[j] = value;
+    armMean[j] = offset + scale * value;
+    armVar[j] = select(rewardSd * rewardSd, scale * scale * value * (1.0 - value), env == kEnvBernoulli);
+    if (armMean[j] > armMean[optimalArm]) { optimalArm = j; }
   }
 }
 
@@ -305,25 +331,7 @@ fn main(
     for (var j = 0u; j < kArms; j++) { prefs[j] = state[j * stride + agentIndex]; }
     rewardMean = state[kArms * stride + agentIndex];
     ema = state[(kArms + 1u) * stride + agentIndex];
-    // Arms 2i and 2i + 1 share one call (armNormal in src/core/agent.ts). With the arm loop
-    // unrolled, `j % 2u == 0u` is a constant and odd arms compile without the call.
-    var armNormals = vec2<f32>(0.0);
-    for (var j = 0u; j < kArms; j++) {
-      var value: f32;
-      if (env == kEnvGaussian) {
-        if (j % 2u == 0u) {
-          let words = philox4x32(vec4<u32>(0u, kPurposeArmValue, j / 2u, 0u), vec2<u32>(uniforms.seed, localAgent));
-          armNormals = normalPairFromU32Pair(words.x, words.y);
-        }
-        value = groups[groupIndex].spread * select(armNormals.x, armNormals.y, j % 2u == 1u);
-      } else {
-        value = groups[groupIndex].means[j];
-      }
-      armValue[j] = value;
-      armMean[j] = offset + scale * value;
-      armVar[j] = select(rewardSd * rewardSd, scale * scale * value * (1.0 - value), env == kEnvBernoulli);
-      if (armMean[j] > armMean[optimalArm]) { optimalArm = j; }
-    }
+    loadArms();
     policy(invTemperature);
   }
   bestMean = armMean[optimalArm];

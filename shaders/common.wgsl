@@ -1,5 +1,7 @@
-// Shared by every kernel: the counter-based random numbers and the layout constants.
-// Bit-exact twin of src/core/philox.ts: change both together (test/gpu/rng.test.ts checks).
+// Shared by every kernel: the counter-based random numbers. Bit-exact twin of
+// src/core/philox.ts: change both together (test/gpu/rng.test.ts checks). The constants shared
+// with the CPU engine (statistic slots kAcc*, enum codes, sizes, random-number purposes) come
+// before this file, written by the shader composer from src/core/shared-constants.ts.
 
 const kPhiloxM0: u32 = 0xd2511f53u;
 const kPhiloxM1: u32 = 0xcd9e8d57u;
@@ -66,23 +68,3 @@ fn normalPairFromU32Pair(word0: u32, word1: u32) -> vec2<f32> {
   let angle = kTwoPi * (u2 - 0.5);
   return vec2<f32>(-(radius * cos(angle)), -(radius * sin(angle)));
 }
-
-const kPurposeStep: u32 = 0u;
-const kPurposeArmValue: u32 = 1u;
-
-// The statistic slots of a partial record (agent_step.wgsl writes them, finalize_stats.wgsl
-// combines them; src/gpu/layout.ts kAccScalars and GpuEngine read them).
-// Count, then scalars, then three blocks of kArms (probs, grad, grad^2).
-const kAccCount: u32 = 0u;
-const kAccReward: u32 = 1u;
-const kAccOptimal: u32 = 2u;
-const kAccBaseline: u32 = 3u;
-const kAccAdvantage: u32 = 4u;
-const kAccExpected: u32 = 5u;
-const kAccRegret: u32 = 6u;
-const kAccEntropy: u32 = 7u;
-const kAccProbOptimal: u32 = 8u;
-const kAccExactVar: u32 = 9u;
-const kAccSqNorm: u32 = 10u;
-const kAccSqNorm2: u32 = 11u;
-const kAccScalars: u32 = 12u;

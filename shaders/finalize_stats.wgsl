@@ -15,7 +15,7 @@ struct FinalizeUniforms {
   groupCount: u32,
   pad0: u32,
   // Per group: first workgroup and workgroup count (x, y), packed as vec4s for uniform layout.
-  groupWorkgroups: array<vec4<u32>, 16>,
+  groupWorkgroups: array<vec4<u32>, kMaxGroups>,
 }
 
 @group(0) @binding(0) var<uniform> uniforms: FinalizeUniforms;

@@ -1,28 +1,26 @@
 /**
  * One agent's step, the single place where the gradient step happens on the CPU. The engine's
- * loop and the inspector's replay both call it, so a replayed agent matches the engine bit for
- * bit; `shaders/agent_step.wgsl` is its GPU twin and must change with it.
+ * loop and the agent replay both call it, so a replayed agent matches the engine bit for bit.
+ * `shaders/agent_step.wgsl` is its GPU twin, stage for stage under the same names (loadArms,
+ * policy, takeStep, accumulateActionStats, accumulatePolicyStats), and must change with it.
+ *
+ * Random numbers: counter = (step, purpose, index, 0), key = (seed, agent). Step 0 is set-up;
+ * steps count from 1. One call per agent-step yields the four words it needs.
  */
 import { normalFromU32Pair, philox4x32, uniformFromU32 } from './philox.ts';
+import { entropyOf, exactGradientVariance, sampleArm, scoreDirection, softmaxInto } from './policy.ts';
 import { type Params, resolvedMeans } from './schema.ts';
-import { sampleArm, softmaxInto } from './policy.ts';
+import { kAcc, kPurpose, recordBlocks } from './shared-constants.ts';
 
 const f32 = Math.fround;
 
 /**
- * Random-number purposes: counter = (step, purpose, index, 0), key = (seed, agent). Step 0 is
- * set-up; steps count from 1. One call per agent-step yields the four words it needs.
- */
-export const kPurposeStep = 0;
-export const kPurposeArmValue = 1;
-
-/**
  * Standard normal behind arm `arm`'s value for a gaussian agent (its arm value / spread). Arms 2i
- * and 2i + 1 share one call (counter (0, kPurposeArmValue, i, 0)): Box-Muller's cosine and sine
+ * and 2i + 1 share one call (counter (0, kPurpose.armValue, i, 0)): Box-Muller's cosine and sine
  * normals of its first two words, so that setting up an agent's arms takes k / 2 calls.
  */
 export function armNormal(seed: number, agent: number, arm: number, words: Uint32Array): number {
-  philox4x32(0, kPurposeArmValue, arm >>> 1, 0, seed, agent, words);
+  philox4x32(0, kPurpose.armValue, arm >>> 1, 0, seed, agent, words);
   return normalFromU32Pair(words[0], words[1], (arm & 1) === 0 ? 'cos' : 'sin');
 }
 
@@ -60,8 +58,12 @@ export function stepConstants(params: Params): StepConstants {
   };
 }
 
-/** Scratch and outputs of one agent's step; allocate once per engine, reuse for every agent. */
-export class AgentKernel {
+/**
+ * Scratch and outputs of one agent's step; allocate once per engine, reuse for every agent.
+ * Call `loadArms` and `policy` when an agent (or its group's constants) is loaded, then
+ * `takeStep` once per step: it leaves the policy for the next step in place.
+ */
+export class AgentStepper {
   readonly arms: number;
   readonly seed: number;
   readonly weights: Float32Array;
@@ -70,10 +72,11 @@ export class AgentKernel {
   readonly armMean: Float32Array;
   readonly armVariance: Float64Array;
   readonly words = new Uint32Array(4);
+  readonly #blocks: { prob: number; grad: number; grad2: number };
   weightSum = 1;
   optimalArm = 0;
   bestMean = 0;
-  // Outputs of the last `act`.
+  // Outputs of the last `takeStep`.
   action = 0;
   reward = 0;
   baseline = 0;
@@ -93,6 +96,7 @@ export class AgentKernel {
     this.probs = new Float32Array(arms);
     this.armMean = new Float32Array(arms);
     this.armVariance = new Float64Array(arms);
+    this.#blocks = recordBlocks(arms);
   }
 
   /** Arm values of `agent`; `normals` holds its k standard normals (gaussian only). */
@@ -119,12 +123,14 @@ export class AgentKernel {
 
   /**
    * Step `step` (1-based) of agent `agent`: sample from the current policy, draw the reward,
-   * form the advantage, apply REINFORCE to every arm and update the baseline state:
+   * form the advantage, apply REINFORCE to every arm, update the baseline state and compute the
+   * policy for the next step:
    *   theta_j += lr * (R - b) * (1[j = a] - pi_j) / T
    * (the gradient of log softmax: d log pi_a / d theta_j = (1[j = a] - pi_j) / T).
-   * Call `policy` first. `stateIndex` addresses rewardMean/ema; `agent` keys the random numbers.
+   * `stateIndex` addresses rewardMean/ema; `agent` keys the random numbers. With `record`, the
+   * step's statistics are added to the record at `record[base ..]` (see `kAcc`).
    */
-  act(
+  takeStep(
     prefs: Float32Array,
     offset: number,
     rewardMean: Float32Array,
@@ -133,10 +139,12 @@ export class AgentKernel {
     agent: number,
     step: number,
     c: StepConstants,
+    record: Float64Array | null,
+    base: number,
   ): void {
     const k = this.arms;
     const words = this.words;
-    philox4x32(step, kPurposeStep, 0, 0, this.seed, agent, words);
+    philox4x32(step, kPurpose.step, 0, 0, this.seed, agent, words);
     const action = sampleArm(this.weights, k, this.weightSum, uniformFromU32(words[0]));
 
     let reward: number;
@@ -166,22 +174,66 @@ export class AgentKernel {
     }
     this.referenceBaseline = c.baseline === 'average-inclusive' ? previousMean : baseline;
     const advantage = f32(reward - baseline);
+    this.action = action;
+    this.reward = reward;
+    this.baseline = baseline;
+    this.advantage = advantage;
+    if (record) this.accumulateActionStats(record, base, c);
 
     const coefficient = f32(c.lrOverTemperature * advantage);
     let healthy = true;
     for (let j = 0; j < k; j++) {
-      const indicator = j === action ? 1 : 0;
-      const updated = f32(prefs[offset + j] + f32(coefficient * f32(indicator - this.probs[j])));
+      const updated = f32(prefs[offset + j] + f32(coefficient * f32(scoreDirection(j, action, this.probs))));
       prefs[offset + j] = updated;
       if (!(Math.abs(updated) <= 3.4028234663852886e38)) healthy = false;
     }
     rewardMean[stateIndex] = f32(previousMean + f32(f32(reward - previousMean) / step));
     ema[stateIndex] = f32(ema[stateIndex] + f32(c.baselineRate * f32(reward - ema[stateIndex])));
-
-    this.action = action;
-    this.reward = reward;
-    this.baseline = baseline;
-    this.advantage = advantage;
     this.healthy = healthy;
+    this.policy(prefs, offset, c);
+    if (record && healthy) this.accumulatePolicyStats(record, base, prefs, offset, c);
+  }
+
+  /** The statistics of the action just taken, under the policy it was drawn from (before the update). */
+  accumulateActionStats(record: Float64Array, base: number, c: StepConstants): void {
+    const k = this.arms;
+    const probs = this.probs;
+    const action = this.action;
+    const scaledAdvantage = this.advantage * c.invTemperature;
+    record[base + kAcc.count] += 1;
+    record[base + kAcc.reward] += this.reward;
+    if (action === this.optimalArm) record[base + kAcc.optimal] += 1;
+    record[base + kAcc.baseline] += this.baseline;
+    record[base + kAcc.advantage] += this.advantage;
+    record[base + kAcc.exactVar] += exactGradientVariance(
+      probs, this.armMean, this.armVariance, k, this.referenceBaseline, this.advantageFactor, c.invTemperature,
+    );
+    const grad = base + this.#blocks.grad;
+    const grad2 = base + this.#blocks.grad2;
+    let squaredNorm = 0;
+    for (let j = 0; j < k; j++) {
+      const gradient = scaledAdvantage * scoreDirection(j, action, probs);
+      record[grad + j] += gradient;
+      record[grad2 + j] += gradient * gradient;
+      squaredNorm += gradient * gradient;
+    }
+    record[base + kAcc.sqNorm] += squaredNorm;
+    record[base + kAcc.sqNorm2] += squaredNorm * squaredNorm;
+  }
+
+  /** The statistics of the policy after the update (the next step's policy, already computed). */
+  accumulatePolicyStats(record: Float64Array, base: number, prefs: Float32Array, offset: number, c: StepConstants): void {
+    const k = this.arms;
+    const probs = this.probs;
+    const prob = base + this.#blocks.prob;
+    let expected = 0;
+    for (let j = 0; j < k; j++) {
+      record[prob + j] += probs[j];
+      expected += probs[j] * this.armMean[j];
+    }
+    record[base + kAcc.expected] += expected;
+    record[base + kAcc.regret] += this.bestMean - expected;
+    record[base + kAcc.entropy] += entropyOf(prefs, offset, k, c.invTemperature, probs, this.weightSum);
+    record[base + kAcc.probOptimal] += probs[this.optimalArm];
   }
 }

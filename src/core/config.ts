@@ -17,6 +17,7 @@ import {
   paramSpec,
   parseValue,
 } from './schema.ts';
+import { kMaxGroups } from './shared-constants.ts';
 
 export type GroupOverrides = Partial<Params>;
 
@@ -26,7 +27,8 @@ export interface ExperimentConfig {
   groups: GroupOverrides[];
 }
 
-export const kMaxGroups = 16;
+/** At most this many groups (the GPU kernels size their per-group arrays by it). */
+export { kMaxGroups };
 
 export function defaultConfig(): ExperimentConfig {
   return { params: defaultParams(), groups: [{}] };

@@ -32,6 +32,14 @@ export function softmaxInto(
 }
 
 /**
+ * The softmax score times T: (1[j = a] - pi_j) = T d log pi_a / d theta_j. The update and the
+ * gradient statistics both scale it; shaders/agent_step.wgsl has the same `scoreDirection`.
+ */
+export function scoreDirection(j: number, action: number, probs: ArrayLike<number>): number {
+  return (j === action ? 1 : 0) - probs[j];
+}
+
+/**
  * Inverse-CDF sampling on the unnormalised weights: the first arm whose running weight exceeds
  * u * sum. If rounding leaves u * sum at or above the total, the last arm with weight > 0 is
  * taken, never an arm of probability zero.
@@ -68,7 +76,7 @@ export function entropyOf(
  * Exact variance (trace of the covariance) of the REINFORCE gradient estimator
  *   g_j = c * (R - b) * (1[j = a] - pi_j) / T,   a ~ pi,  R | a with mean mu_a, variance s2_a,
  * for a baseline b and factor c fixed before the draw (c = 1 except for the inclusive average,
- * see `AgentKernel`). Over the action and the reward noise, in O(k):
+ * see `AgentStepper`). Over the action and the reward noise, in O(k):
  *   E[g_j]           = (c/T) pi_j (mu_j - mubar),  mubar = sum_a pi_a mu_a   (b cancels: unbiased)
  *   sum_j E[g_j^2]   = (c/T)^2 sum_a pi_a ((mu_a - b)^2 + s2_a) (1 - 2 pi_a + sum_i pi_i^2)
  *   Var              = sum_j E[g_j^2] - sum_j E[g_j]^2.

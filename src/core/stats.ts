@@ -7,8 +7,9 @@
  * the row's agent-steps. Variances pool the N * W agent-steps of the row (for W = 1: the variance
  * across agents at that step). The histogram and its quantiles are taken after the row's last step.
  */
+import { kAcc, kHistogramBins, recordBlocks } from './shared-constants.ts';
 
-export const kHistogramBins = 64;
+export { kHistogramBins };
 export const kQuantileLevels = [0.1, 0.25, 0.5, 0.75, 0.9] as const;
 
 export const kScalarStats = [
@@ -107,4 +108,58 @@ export interface StatsSink {
   record(group: number, step: number, values: Float64Array, histogram: Uint32Array): void;
   /** A group's preferences became non-finite at `step`; it records no rows from that step on. */
   diverged?(group: number, step: number, message: string): void;
+}
+
+/** Row statistics read straight from a finished record's scalar slots. */
+const kScalarSlots: readonly (readonly [ScalarStat, keyof typeof kAcc])[] = [
+  ['mean_reward', 'reward'],
+  ['frac_optimal', 'optimal'],
+  ['mean_baseline', 'baseline'],
+  ['mean_advantage', 'advantage'],
+  ['mean_expected_reward', 'expected'],
+  ['mean_regret', 'regret'],
+  ['mean_entropy', 'entropy'],
+  ['mean_prob_optimal', 'probOptimal'],
+  ['exact_grad_var', 'exactVar'],
+  ['grad_sqnorm_mean', 'sqNorm'],
+  ['grad_sqnorm_var', 'sqNorm2'],
+];
+
+/**
+ * Turns finished statistics records (see `kAcc`: a count, then means, with variances in the
+ * second-moment slots) into rows for a StatsSink: both engines emit every row through one.
+ * Owns the row and histogram arrays it hands to the sink (reused from row to row).
+ */
+export class RowWriter {
+  readonly layout: StatsLayout;
+  readonly #values: Float64Array;
+  readonly #histogram = new Uint32Array(kHistogramBins);
+  readonly #rowIndex = Int32Array.from(kScalarSlots, ([name]) => scalarIndex(name));
+  readonly #slotIndex = Int32Array.from(kScalarSlots, ([, slot]) => kAcc[slot]);
+
+  constructor(layout: StatsLayout) {
+    this.layout = layout;
+    this.#values = new Float64Array(layout.count);
+  }
+
+  /** The record at `record[base ..]` and the histogram at `histogram[histogramBase ..]` as the row of `group` ending at `step`. */
+  emit(sink: StatsSink, group: number, step: number, record: ArrayLike<number>, base: number, histogram: ArrayLike<number>, histogramBase: number): void {
+    const values = this.#values;
+    const layout = this.layout;
+    const k = layout.arms;
+    const blocks = recordBlocks(k);
+    for (let i = 0; i < this.#rowIndex.length; i++) values[this.#rowIndex[i]] = record[base + this.#slotIndex[i]];
+    let totalVariance = 0;
+    for (let j = 0; j < k; j++) {
+      values[layout.probOffset + j] = record[base + blocks.prob + j];
+      values[layout.gradMeanOffset + j] = record[base + blocks.grad + j];
+      const variance = record[base + blocks.grad2 + j];
+      values[layout.gradVarOffset + j] = variance;
+      totalVariance += variance;
+    }
+    values[scalarIndex('grad_var')] = totalVariance;
+    for (let b = 0; b < kHistogramBins; b++) this.#histogram[b] = histogram[histogramBase + b];
+    writeQuantiles(values, this.#histogram);
+    sink.record(group, step, values, this.#histogram);
+  }
 }

@@ -4,11 +4,7 @@
  */
 import type { StepConstants } from '../core/agent.ts';
 import { kMaxArms } from '../core/schema.ts';
-
-export const kWorkgroupSize = 64;
-export const kMaxGpuGroups = 16;
-/** Accumulator slots before the per-arm blocks (count + 11 scalars), as in agent_step.wgsl. */
-export const kAccScalars = 12;
+import { kBaselineCode, kEnvCode, kMaxGroups } from '../core/shared-constants.ts';
 
 export const kGroupParamsBytes = 16 * 4 + kMaxArms * 4;
 export const kGroupParamsFields = [
@@ -22,10 +18,7 @@ export const kStepUniformsFields = [
   'rowsPerDispatch', 'pad0', 'pad1', 'pad2',
 ] as const;
 
-export const kFinalizeUniformsBytes = 4 * 4 + kMaxGpuGroups * 16;
-
-const kBaselineCodes = { none: 0, average: 1, 'average-inclusive': 2, ema: 3 } as const;
-const kEnvCodes = { gaussian: 0, fixed: 1, bernoulli: 2 } as const;
+export const kFinalizeUniformsBytes = 4 * 4 + kMaxGroups * 16;
 
 export interface GroupPlacement {
   agents: number;
@@ -45,10 +38,10 @@ export function packGroupParams(
   const u = (i: number, v: number) => target.setUint32(byteOffset + 4 * i, v, true);
   f(0, c.lrOverTemperature);
   f(1, c.invTemperature);
-  u(2, kBaselineCodes[c.baseline]);
+  u(2, kBaselineCode[c.baseline]);
   f(3, c.baselineRate);
   f(4, c.baselineInit);
-  u(5, kEnvCodes[c.env]);
+  u(5, kEnvCode[c.env]);
   f(6, c.offset);
   f(7, c.scale);
   f(8, c.spread);
@@ -96,11 +89,6 @@ export function packFinalizeUniforms(
     target.setUint32(16 + 16 * g, p.firstWorkgroup, true);
     target.setUint32(16 + 16 * g + 4, p.workgroups, true);
   });
-}
-
-/** Statistic slots per row on the GPU: count, 11 scalars, then probs, grad, grad^2 per arm. */
-export function gpuStatCount(arms: number): number {
-  return kAccScalars + 3 * arms;
 }
 
 /** Private arrays in WGSL need a constant size: the next power of two >= arms (at least 4). */

@@ -1,5 +1,6 @@
 /**
- * WGSL sources, composed by plain concatenation: common.wgsl, then one line fixing the private
+ * WGSL sources, composed by plain concatenation: the constants shared with the CPU engine
+ * (src/core/shared-constants.ts) as `const` lines, common.wgsl, one line fixing the private
  * array capacity (WGSL private arrays need a constant size; the arm count itself is an
  * `override` set at pipeline creation), then the kernel.
  */
@@ -8,7 +9,17 @@ import commonSource from '../../shaders/common.wgsl?raw';
 import finalizeStatsSource from '../../shaders/finalize_stats.wgsl?raw';
 import reduceSubgroupsSource from '../../shaders/reduce_subgroups.wgsl?raw';
 import reduceWorkgroupSource from '../../shaders/reduce_workgroup.wgsl?raw';
-import { kAccScalars } from './layout.ts';
+import {
+  kAcc,
+  kAccScalars,
+  kBaselineCode,
+  kEnvCode,
+  kHistogramBins,
+  kMaxGroups,
+  kPurpose,
+  kWorkgroupSize,
+} from '../core/shared-constants.ts';
+import { kMaxArms } from '../core/schema.ts';
 
 export const kShaderSources = {
   common: commonSource,
@@ -18,10 +29,33 @@ export const kShaderSources = {
   reduceWorkgroup: reduceWorkgroupSource,
 } as const;
 
+function pascalCase(key: string): string {
+  return key.replace(/(^|-)(\w)/g, (_, _dash: string, letter: string) => letter.toUpperCase());
+}
+
+function prefixed(prefix: string, codes: Record<string, number>): [string, number][] {
+  return Object.entries(codes).map(([key, value]) => [`${prefix}${pascalCase(key)}`, value]);
+}
+
+/** The shared constants by their WGSL names (see src/core/shared-constants.ts). */
+export const kWgslConstants: ReadonlyMap<string, number> = new Map([
+  ['kWorkgroupSize', kWorkgroupSize],
+  ['kHistogramBins', kHistogramBins],
+  ['kMaxGroups', kMaxGroups],
+  ['kMaxArms', kMaxArms],
+  ...prefixed('kPurpose', kPurpose),
+  ...prefixed('kAcc', kAcc),
+  ['kAccScalars', kAccScalars],
+  ...prefixed('kBaseline', kBaselineCode),
+  ...prefixed('kEnv', kEnvCode),
+]);
+
+const kConstantLines = [...kWgslConstants].map(([name, value]) => `const ${name}: u32 = ${value}u;`).join('\n');
+
 /** `enable subgroups;` first when `subgroups` (WGSL wants enable directives before anything else). */
 export function composeShader(kernel: string, armCapacity: number, subgroups = false): string {
   const enable = subgroups ? 'enable subgroups;\n' : '';
-  return `${enable}${commonSource}\nconst kArmCapacity: u32 = ${armCapacity}u;\n${kernel}`;
+  return `${enable}${kConstantLines}\n${commonSource}\nconst kArmCapacity: u32 = ${armCapacity}u;\n${kernel}`;
 }
 
 /** The agent kernel with the workgroup reduction that suits the device. */

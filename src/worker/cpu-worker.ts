@@ -1,11 +1,11 @@
 /**
  * The CPU reference engine in a Web Worker: the page's fallback where WebGPU is missing. The page
- * stays responsive while the engine computes; rows come back as transferable typed arrays.
+ * stays responsive while the engine computes; rows come back as a transferable RowBatch.
  */
 import { CpuEngine } from '../core/cpu-engine.ts';
+import { RowBatch } from '../core/row-batch.ts';
 import { ConfigError } from '../core/schema.ts';
-import { kHistogramBins } from '../core/stats.ts';
-import type { FromWorker, RowsMessage, ToWorker } from './protocol.ts';
+import type { FromWorker, ToWorker } from './protocol.ts';
 
 const scope = globalThis as unknown as {
   postMessage(message: FromWorker, transfer?: Transferable[]): void;
@@ -13,7 +13,6 @@ const scope = globalThis as unknown as {
 };
 
 let engine: CpuEngine | null = null;
-let session = -1;
 
 function post(message: FromWorker, transfer: Transferable[] = []): void {
   scope.postMessage(message, transfer);
@@ -21,79 +20,51 @@ function post(message: FromWorker, transfer: Transferable[] = []): void {
 
 function fail(id: number | null, error: unknown): void {
   const fieldErrors = error instanceof ConfigError ? error.errors : null;
-  post({ type: 'error', session, id, message: error instanceof Error ? error.message : String(error), fieldErrors });
+  post({ type: 'error', id, message: error instanceof Error ? error.message : String(error), fieldErrors });
 }
 
-function advance(id: number, steps: number): void {
-  const current = engine as CpuEngine;
+function advance(current: CpuEngine, id: number, steps: number): void {
   const window = current.config.params.window;
-  const groupCount = current.config.groups.length;
-  const stats = current.layout.count;
   const done = current.stepsDone;
-  const capacity = (Math.floor((done + steps) / window) - Math.floor(done / window)) * groupCount;
-  const rows: RowsMessage = {
-    type: 'rows', session, id, count: 0,
-    groups: new Int32Array(capacity),
-    steps: new Float64Array(capacity),
-    values: new Float64Array(capacity * stats),
-    histograms: new Uint32Array(capacity * kHistogramBins),
-    diverged: [],
-    stepsDone: 0,
-  };
-  current.advanceSync(steps, {
-    record(group, step, values, histogram) {
-      const r = rows.count++;
-      rows.groups[r] = group;
-      rows.steps[r] = step;
-      rows.values.set(values, r * stats);
-      rows.histograms.set(histogram, r * kHistogramBins);
-    },
-    diverged(group, step, message) {
-      rows.diverged.push({ group, step, message });
-    },
-  });
-  rows.stepsDone = current.stepsDone;
-  post(rows, [rows.groups.buffer, rows.steps.buffer, rows.values.buffer, rows.histograms.buffer]);
+  const capacity = (Math.floor((done + steps) / window) - Math.floor(done / window)) * current.config.groups.length;
+  const rows = new RowBatch(current.layout.count, capacity);
+  current.advanceSync(steps, rows);
+  post({ type: 'rows', id, rows: rows.data }, rows.transferables);
+}
+
+/** Answers a request that the engine serves asynchronously. */
+function answer<T>(id: number, work: Promise<T>, message: (result: T) => FromWorker): void {
+  void work.then((result) => post(message(result)), (error: unknown) => fail(id, error));
 }
 
 scope.addEventListener('message', (event) => {
   const message = event.data;
-  if (message.type === 'reset') {
-    engine?.dispose();
-    engine = null;
-    session = message.session;
+  if (message.type === 'create') {
     try {
       engine = new CpuEngine(message.config);
-      post({ type: 'ready', session });
+      post({ type: 'ready' });
     } catch (error) {
       fail(null, error);
     }
     return;
   }
-  if (message.session !== session || !engine) return;
-  const id = 'id' in message ? message.id : null;
+  if (!engine) return;
   try {
     switch (message.type) {
       case 'advance':
-        advance(message.id, message.steps);
+        advance(engine, message.id, message.steps);
         break;
       case 'set':
         engine.setGroupParams(message.group, message.patch);
         break;
       case 'trajectory':
-        void engine.trajectory(message.group, message.agent).then(
-          (trajectory) => post({ type: 'trajectory', session, id: message.id, trajectory }),
-          (error: unknown) => fail(message.id, error),
-        );
+        answer(message.id, engine.trajectory(message.group, message.agent), (trajectory) => ({ type: 'trajectory', id: message.id, trajectory }));
         break;
       case 'readAgents':
-        void engine.readAgents(message.group).then(
-          (agents) => post({ type: 'agents', session, id: message.id, agents }),
-          (error: unknown) => fail(message.id, error),
-        );
+        answer(message.id, engine.readAgents(message.group), (agents) => ({ type: 'agents', id: message.id, agents }));
         break;
     }
   } catch (error) {
-    fail(id, error);
+    fail('id' in message ? message.id : null, error);
   }
 });

@@ -6,10 +6,11 @@
  * Live parameter changes are checked here first (the same check the engine runs), so a bad value
  * throws at the call, as with the other engines, and the worker only ever gets valid patches.
  */
-import { type ExperimentConfig, resolveGroups, validateConfig } from '../core/config.ts';
-import { checkLivePatch } from '../core/cpu-engine.ts';
+import { type ExperimentConfig, validateConfig } from '../core/config.ts';
 import type { AgentStates, Engine, LiveParams, Trajectory } from '../core/engine.ts';
-import { ConfigError, type Params } from '../core/schema.ts';
+import { LiveGroups } from '../core/groups.ts';
+import { replayRowBatch } from '../core/row-batch.ts';
+import { ConfigError } from '../core/schema.ts';
 import { StatsLayout, type StatsSink, kHistogramBins } from '../core/stats.ts';
 import type { FromWorker, RowsMessage, ToWorker } from './protocol.ts';
 
@@ -18,17 +19,15 @@ interface Pending {
   reject(error: Error): void;
 }
 
-let nextSession = 1;
-
 export class WorkerEngine implements Engine {
   readonly kind = 'cpu' as const;
   readonly description = 'CPU reference engine (Web Worker)';
   readonly config: ExperimentConfig;
   readonly layout: StatsLayout;
   readonly #worker: Worker;
-  readonly #session = nextSession++;
   readonly #pending = new Map<number, Pending>();
-  readonly #params: Params[];
+  /** Checks live changes here, so a bad value throws at the call and the worker gets only valid ones. */
+  readonly #live: LiveGroups;
   readonly #divergedAt: number[];
   readonly #row: Float64Array;
   readonly #histogram = new Uint32Array(kHistogramBins);
@@ -40,8 +39,8 @@ export class WorkerEngine implements Engine {
   private constructor(config: ExperimentConfig, worker: Worker) {
     this.config = structuredClone(validateConfig(config));
     this.layout = new StatsLayout(this.config.params.arms);
-    this.#params = resolveGroups(this.config);
-    this.#divergedAt = this.#params.map(() => 0);
+    this.#live = new LiveGroups(this.config);
+    this.#divergedAt = this.#live.params.map(() => 0);
     this.#row = new Float64Array(this.layout.count);
     this.#worker = worker;
     worker.addEventListener('message', (event: MessageEvent<FromWorker>) => this.#receive(event.data));
@@ -52,7 +51,7 @@ export class WorkerEngine implements Engine {
   static async create(config: ExperimentConfig): Promise<WorkerEngine> {
     const worker = new Worker(new URL('./cpu-worker.ts', import.meta.url), { type: 'module', name: 'pg-cpu-engine' });
     const engine = new WorkerEngine(config, worker);
-    await engine.#request({ type: 'reset', session: engine.#session, config: engine.config }, 0);
+    await engine.#request({ type: 'create', config: engine.config }, 0);
     return engine;
   }
 
@@ -68,7 +67,7 @@ export class WorkerEngine implements Engine {
     this.#worker.postMessage(message, transfer);
   }
 
-  /** Sends `message` and waits for the answer with the same id (0: the `ready` of a reset). */
+  /** Sends `message` and waits for the answer with the same id (0: the `ready` of `create`). */
   #request(message: ToWorker, id: number): Promise<FromWorker> {
     if (this.#failure) return Promise.reject(this.#failure);
     return new Promise((resolve, reject) => {
@@ -78,7 +77,6 @@ export class WorkerEngine implements Engine {
   }
 
   #receive(message: FromWorker): void {
-    if (message.session !== this.#session) return;
     if (message.type === 'error' && message.id === null && !this.#pending.has(0)) {
       this.#fail(new Error(message.message));
       return;
@@ -106,37 +104,30 @@ export class WorkerEngine implements Engine {
     if (n === 0) return;
     const id = this.#nextId++;
     this.#stepsDone += n;
-    const answer = (await this.#request({ type: 'advance', session: this.#session, id, steps: n }, id)) as RowsMessage;
-    const stats = this.layout.count;
-    const row = this.#row;
-    const histogram = this.#histogram;
-    const { values, histograms } = answer;
-    for (let r = 0; r < answer.count; r++) {
-      for (let c = 0; c < stats; c++) row[c] = values[r * stats + c];
-      for (let b = 0; b < kHistogramBins; b++) histogram[b] = histograms[r * kHistogramBins + b];
-      sink.record(answer.groups[r], answer.steps[r], row, histogram);
-    }
-    for (const { group, step, message } of answer.diverged) {
-      if (this.#divergedAt[group] === 0) this.#divergedAt[group] = step;
-      sink.diverged?.(group, step, message);
-    }
+    const answer = (await this.#request({ type: 'advance', id, steps: n }, id)) as RowsMessage;
+    replayRowBatch(answer.rows, {
+      record: sink.record.bind(sink),
+      diverged: (group, step, message) => {
+        if (this.#divergedAt[group] === 0) this.#divergedAt[group] = step;
+        sink.diverged?.(group, step, message);
+      },
+    }, this.#row, this.#histogram);
   }
 
   setGroupParams(group: number, patch: Partial<LiveParams>): void {
-    if (!this.#params[group]) throw new ConfigError([{ field: 'group', message: `no group ${group}` }]);
-    this.#params[group] = checkLivePatch(this.#params[group], patch, group);
-    this.#send({ type: 'set', session: this.#session, group, patch: { ...patch } });
+    this.#live.set(group, patch, this.#stepsDone);
+    this.#send({ type: 'set', group, patch: { ...patch } });
   }
 
   async trajectory(group: number, agent: number): Promise<Trajectory> {
     const id = this.#nextId++;
-    const answer = await this.#request({ type: 'trajectory', session: this.#session, id, group, agent }, id);
+    const answer = await this.#request({ type: 'trajectory', id, group, agent }, id);
     return (answer as Extract<FromWorker, { type: 'trajectory' }>).trajectory;
   }
 
   async readAgents(group: number): Promise<AgentStates> {
     const id = this.#nextId++;
-    const answer = await this.#request({ type: 'readAgents', session: this.#session, id, group }, id);
+    const answer = await this.#request({ type: 'readAgents', id, group }, id);
     return (answer as Extract<FromWorker, { type: 'agents' }>).agents;
   }
 

@@ -1,5 +1,5 @@
 import { describe, it, expect } from 'vitest';
-import { AgentKernel, stepConstants } from '../../src/core/agent.ts';
+import { AgentStepper, stepConstants } from '../../src/core/agent.ts';
 import { configFromObject } from '../../src/core/config.ts';
 import { CpuEngine } from '../../src/core/cpu-engine.ts';
 import { analyticGradient, exactGradientVariance } from '../../src/core/policy.ts';
@@ -36,7 +36,7 @@ interface Estimate {
 function estimate(p: Params, prefsAtStart: number[], draws: number): Estimate {
   const k = p.arms;
   const c = stepConstants(p);
-  const kernel = new AgentKernel(k, p.seed);
+  const kernel = new AgentStepper(k, p.seed);
   kernel.loadArms(c, null, 0);
   const start = Float32Array.from(prefsAtStart);
   kernel.policy(start, 0, c);
@@ -50,7 +50,7 @@ function estimate(p: Params, prefsAtStart: number[], draws: number): Estimate {
     rewardMean[0] = 0;
     ema[0] = f32(p.baselineInit);
     kernel.policy(prefs, 0, c);
-    kernel.act(prefs, 0, rewardMean, ema, 0, i, 1, c);
+    kernel.takeStep(prefs, 0, rewardMean, ema, 0, i, 1, c, null, 0);
     const scaled = (kernel.reward - kernel.baseline) * c.invTemperature;
     for (let j = 0; j < k; j++) g[i * k + j] = scaled * ((j === kernel.action ? 1 : 0) - probs[j]);
   }

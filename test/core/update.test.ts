@@ -1,5 +1,6 @@
 import { describe, it, expect } from 'vitest';
-import { AgentKernel, armNormal, kPurposeArmValue, kPurposeStep, stepConstants } from '../../src/core/agent.ts';
+import { AgentStepper, armNormal, stepConstants } from '../../src/core/agent.ts';
+import { kPurpose } from '../../src/core/shared-constants.ts';
 import { normalFromU32Pair, philox4x32, uniformFromU32 } from '../../src/core/philox.ts';
 import { type Params, defaultParams } from '../../src/core/schema.ts';
 
@@ -9,31 +10,35 @@ function params(overrides: Partial<Params>): Params {
   return { ...defaultParams(), ...overrides };
 }
 
-/** One agent with its own state, stepped through AgentKernel exactly as the engine does it. */
+/** One agent with its own state, stepped through AgentStepper exactly as the engine does it. */
 class OneAgent {
-  readonly kernel: AgentKernel;
+  readonly kernel: AgentStepper;
+  /** The policy the last action was drawn from. */
+  readonly probsBefore: Float32Array;
   readonly prefs: Float32Array;
   readonly rewardMean = new Float32Array(1);
   readonly ema: Float32Array;
   step = 0;
   constructor(readonly p: Params, readonly agent: number, prefs?: number[], normals?: Float32Array) {
-    this.kernel = new AgentKernel(p.arms, p.seed);
+    this.kernel = new AgentStepper(p.arms, p.seed);
+    this.probsBefore = new Float32Array(p.arms);
     this.prefs = prefs ? Float32Array.from(prefs) : new Float32Array(p.arms);
     this.ema = new Float32Array(1).fill(f32(p.baselineInit));
     this.kernel.loadArms(stepConstants(p), normals ?? null, 0);
   }
-  act(): AgentKernel {
+  act(): AgentStepper {
     const c = stepConstants(this.p);
-    this.kernel.policy(this.prefs, 0, c);
+    if (this.step === 0) this.kernel.policy(this.prefs, 0, c);
+    this.probsBefore.set(this.kernel.probs);
     this.step++;
-    this.kernel.act(this.prefs, 0, this.rewardMean, this.ema, 0, this.agent, this.step, c);
+    this.kernel.takeStep(this.prefs, 0, this.rewardMean, this.ema, 0, this.agent, this.step, c, null, 0);
     return this.kernel;
   }
 }
 
 function stepWords(seed: number, agent: number, step: number): Uint32Array {
   const words = new Uint32Array(4);
-  philox4x32(step, kPurposeStep, 0, 0, seed, agent, words);
+  philox4x32(step, kPurpose.step, 0, 0, seed, agent, words);
   return words;
 }
 
@@ -49,7 +54,7 @@ describe('one REINFORCE step by hand', () => {
         seen.add(a);
         const R = means[a];
         expect(k.reward).toBe(R);
-        expect(Array.from(k.probs)).toEqual([0.5, 0.5]);
+        expect(Array.from(one.probsBefore)).toEqual([0.5, 0.5]);
         // theta_j += lr R (1[j = a] - pi_j) / T with pi = 1/2: every product is exact in f32.
         // (For R = 0 both stay +0: 0 + (-0) is +0.)
         const chosen = 0.5 * R * (1 - 0.5);
@@ -122,11 +127,11 @@ describe('one REINFORCE step by hand', () => {
     const words = new Uint32Array(4);
     const normals = new Float32Array(4);
     for (let j = 0; j < 4; j++) normals[j] = armNormal(9, 3, j, words);
-    const kernel = new AgentKernel(4, 9);
+    const kernel = new AgentStepper(4, 9);
     kernel.loadArms(stepConstants(p), normals, 0);
     for (let j = 0; j < 4; j++) {
       // Arms 2i and 2i + 1: the cosine and sine normals of call i.
-      philox4x32(0, kPurposeArmValue, j >> 1, 0, 9, 3, words);
+      philox4x32(0, kPurpose.armValue, j >> 1, 0, 9, 3, words);
       const z = normalFromU32Pair(words[0], words[1], j % 2 === 0 ? 'cos' : 'sin');
       expect(normals[j]).toBe(z);
       expect(kernel.armMean[j]).toBe(f32(f32(1) + f32(f32(2) * f32(f32(0.5) * z))));

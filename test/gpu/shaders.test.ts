@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { armCapacity } from '../../src/gpu/layout.ts';
-import { composeAgentStep, composeShader, kShaderSources, unrollArmLoops } from '../../src/gpu/shaders.ts';
+import { kAcc, kBaselineCode, kEnvCode, kWorkgroupSize } from '../../src/core/shared-constants.ts';
+import { composeAgentStep, composeShader, kShaderSources, kWgslConstants, unrollArmLoops } from '../../src/gpu/shaders.ts';
 
 describe('unrollArmLoops', () => {
   it('writes arm loops out with constant indices, nested ones too, and leaves other loops alone', () => {
@@ -40,5 +41,24 @@ describe('composeAgentStep', () => {
     expect(out).not.toMatch(/< (kAccScalars|kArms); \w+(\+\+| \+= 4u)/);
     expect(out).toContain('{ const s = 11u;');
     expect(out).toContain('{ const j = 8u;');
+  });
+});
+
+describe('constants shared with the CPU engine', () => {
+  it('are written into every composed shader once, from src/core/shared-constants.ts, and no shader declares its own', () => {
+    for (const [name, source] of Object.entries(kShaderSources)) {
+      for (const constant of kWgslConstants.keys()) expect(source, `${name} declares ${constant}`).not.toMatch(new RegExp(`const ${constant}\\b`));
+    }
+    const composed = composeShader(kShaderSources.agentStep, armCapacity(10));
+    expect(composed).toContain(`const kAccReward: u32 = ${kAcc.reward}u;`);
+    expect(composed).toContain(`const kBaselineAverageInclusive: u32 = ${kBaselineCode['average-inclusive']}u;`);
+    expect(composed).toContain(`const kEnvBernoulli: u32 = ${kEnvCode.bernoulli}u;`);
+    expect(composed).toContain(`const kWorkgroupSize: u32 = ${kWorkgroupSize}u;`);
+    expect(composed.match(/const kAccCount:/g)).toHaveLength(1);
+  });
+
+  it('name every kAcc slot, baseline mode and environment the shaders use', () => {
+    const used = new Set(Object.values(kShaderSources).flatMap((source) => source.match(/\bk(Acc|Baseline|Env|Purpose)[A-Z]\w*/g) ?? []));
+    for (const name of used) expect(kWgslConstants.has(name), `${name} is used but not defined`).toBe(true);
   });
 });

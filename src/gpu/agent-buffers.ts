@@ -1,0 +1,101 @@
+/**
+ * The agents' state on the GPU, and the only code that moves it: the state planes (arm-major
+ * preferences, then the reward mean, then the ema), each group's parameters, and the step at
+ * which each group diverged. Agent state leaves the GPU only through `read` (export, checks).
+ */
+import type { StepConstants } from '../core/agent.ts';
+import type { AgentStates } from '../core/engine.ts';
+import type { Params } from '../core/schema.ts';
+import { kMaxGroups, kWorkgroupSize } from '../core/shared-constants.ts';
+import { kGroupParamsBytes, packGroupParams } from './layout.ts';
+import type { GpuPlan } from './plan.ts';
+import type { ReadbackPool } from './readback-pool.ts';
+
+/** What `divergedAt` holds for a group that has not diverged. */
+export const kNeverDiverged = 0xffffffff;
+
+function storageBuffer(device: GPUDevice, label: string, size: number, extraUsage: number): GPUBuffer {
+  return device.createBuffer({ label, size: Math.max(16, Math.ceil(size / 4) * 4), usage: GPUBufferUsage.STORAGE | extraUsage });
+}
+
+export class AgentBuffers {
+  /** Planes of `plan.stateStride` floats: preferences of arm j at [j * stride + agent], reward mean, ema. */
+  readonly state: GPUBuffer;
+  /** One GroupParams struct per group (read by the agent kernel). */
+  readonly groups: GPUBuffer;
+  /** First step at which each group's preferences became non-finite, or kNeverDiverged. */
+  readonly divergedAt: GPUBuffer;
+  readonly #device: GPUDevice;
+  readonly #plan: GpuPlan;
+  readonly #groupData = new ArrayBuffer(kMaxGroups * kGroupParamsBytes);
+
+  constructor(device: GPUDevice, plan: GpuPlan, params: readonly Params[], constants: readonly StepConstants[]) {
+    this.#device = device;
+    this.#plan = plan;
+    const S = GPUBufferUsage;
+    this.state = storageBuffer(device, 'AgentBuffers.state', plan.stateBytes, S.COPY_DST | S.COPY_SRC);
+    this.groups = storageBuffer(device, 'AgentBuffers.groups', this.#groupData.byteLength, S.COPY_DST);
+    this.divergedAt = storageBuffer(device, 'AgentBuffers.divergedAt', kMaxGroups * 4, S.COPY_DST | S.COPY_SRC);
+    constants.forEach((c, g) => this.writeGroup(g, c));
+    device.queue.writeBuffer(this.divergedAt, 0, new Uint32Array(kMaxGroups).fill(kNeverDiverged));
+    params.forEach((p, g) => {
+      if (p.baselineInit !== 0) this.#writePlane(g, plan.arms + 1, new Float32Array(p.agents).fill(p.baselineInit));
+    });
+  }
+
+  /** Uploads group `g`'s constants and placement (a halted group's agents stand still). */
+  writeGroup(g: number, constants: StepConstants): void {
+    const at = g * kGroupParamsBytes;
+    packGroupParams(new DataView(this.#groupData), at, constants, this.#plan.placements[g]);
+    this.#device.queue.writeBuffer(this.groups, at, this.#groupData, at, kGroupParamsBytes);
+  }
+
+  #planeOffset(group: number, plane: number): number {
+    return (plane * this.#plan.stateStride + this.#plan.placements[group].firstWorkgroup * kWorkgroupSize) * 4;
+  }
+
+  #writePlane(group: number, plane: number, values: Float32Array<ArrayBuffer>): void {
+    this.#device.queue.writeBuffer(this.state, this.#planeOffset(group, plane), values);
+  }
+
+  /** Copies `group`'s agents out, preferences agent-major. */
+  async read(group: number, pool: ReadbackPool): Promise<AgentStates> {
+    const k = this.#plan.arms;
+    const n = this.#plan.placements[group].agents;
+    const planeBytes = n * 4;
+    const staging = pool.acquire(planeBytes * (k + 2));
+    const encoder = this.#device.createCommandEncoder({ label: 'AgentBuffers.read' });
+    for (let plane = 0; plane < k + 2; plane++) {
+      encoder.copyBufferToBuffer(this.state, this.#planeOffset(group, plane), staging, plane * planeBytes, planeBytes);
+    }
+    this.#device.queue.submit([encoder.finish()]);
+    await staging.mapAsync(GPUMapMode.READ, 0, planeBytes * (k + 2));
+    try {
+      const planes = new Float32Array(staging.getMappedRange(0, planeBytes * (k + 2)));
+      const prefs = new Float32Array(n * k);
+      for (let j = 0; j < k; j++) for (let i = 0; i < n; i++) prefs[i * k + j] = planes[j * n + i];
+      return { prefs, rewardMean: planes.slice(k * n, (k + 1) * n), ema: planes.slice((k + 1) * n, (k + 2) * n) };
+    } finally {
+      pool.release(staging);
+    }
+  }
+
+  /** Overwrites `group`'s agents. */
+  write(group: number, states: AgentStates): void {
+    const k = this.#plan.arms;
+    const n = this.#plan.placements[group].agents;
+    const plane = new Float32Array(n);
+    for (let j = 0; j < k; j++) {
+      for (let i = 0; i < n; i++) plane[i] = states.prefs[i * k + j];
+      this.#writePlane(group, j, plane);
+    }
+    this.#writePlane(group, k, Float32Array.from(states.rewardMean));
+    this.#writePlane(group, k + 1, Float32Array.from(states.ema));
+  }
+
+  destroy(): void {
+    this.state.destroy();
+    this.groups.destroy();
+    this.divergedAt.destroy();
+  }
+}
