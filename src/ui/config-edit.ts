@@ -1,11 +1,11 @@
 /**
  * What a control does to the experiment config, as pure functions: set a parameter (for every
- * group), switch the baseline comparison on or off, and tell a live change (applied to the
- * running engine) from one that needs a restart.
+ * group), switch the baseline comparison on or off, tell a live change (applied to the running
+ * engine) from one that needs a restart, and show refused values by the control they belong to.
  */
 import { type ExperimentConfig, type GroupOverrides, distinguishingKeys, resolveGroups } from '../core/config.ts';
 import type { LiveParams } from '../core/engine.ts';
-import { type ParamKey, type Params, formatValue, kParamSpecs, paramSpec } from '../core/schema.ts';
+import { type ConfigError, type ParamKey, type Params, formatValue, kParamSpecs, paramSpec } from '../core/schema.ts';
 
 function clone(config: ExperimentConfig): ExperimentConfig {
   return structuredClone(config);
@@ -107,4 +107,9 @@ export function diffConfig(before: ExperimentConfig, after: ExperimentConfig): C
     }
   }
   return { restartKeys: [...restartKeys], patches, budgetChanged: before.params.steps !== after.params.steps };
+}
+
+/** A refused config's messages by parameter key (a group's field shows on the shared control). */
+export function fieldErrorsByKey(error: ConfigError): ReadonlyMap<string, string> {
+  return new Map(error.errors.map((e) => [e.field.replace(/^groups\[\d+\]\./, ''), e.message]));
 }

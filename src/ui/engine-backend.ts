@@ -26,7 +26,7 @@ export async function openBackend(gpu: GPU | undefined): Promise<Backend> {
   try {
     return { kind: 'gpu', context: await openGpu(gpu) };
   } catch (error) {
-    return { kind: 'cpu', reason: error instanceof Error ? error.message : String(error) };
+    return { kind: 'cpu', reason: errorText(error) };
   }
 }
 
@@ -34,6 +34,11 @@ export async function openBackend(gpu: GPU | undefined): Promise<Backend> {
 export async function createEngine(backend: Backend, config: ExperimentConfig): Promise<Engine> {
   if (backend.kind === 'gpu') return GpuEngine.create(config, backend.context);
   return WorkerEngine.create(config);
+}
+
+/** What went wrong, in one line for the page. */
+export function errorText(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
 }
 
 export function isGpuFailure(error: unknown): boolean {

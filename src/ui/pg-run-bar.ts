@@ -1,13 +1,13 @@
 /**
  * The run controls (play/pause, single step, run N steps, speed, reset, new seed) and the status
  * line (engine, population, steps done, agent-steps per second). Commands go up as `run-command`
- * events; the status follows the run session frame by frame.
+ * events, the speed as `speed-change`; what the bar shows comes down as the run status (context).
  */
 import { consume } from '@lit/context';
-import { LitElement, type PropertyValues, css, html, nothing } from 'lit';
-import { customElement, property, state } from 'lit/decorators.js';
+import { LitElement, css, html, nothing } from 'lit';
+import { customElement, state } from 'lit/decorators.js';
 import { formatCount, formatRate } from './format.ts';
-import { type RunController, type RunSession, runSessionContext } from './run-controller.ts';
+import { type RunStatus, runStatusContext } from './run-controller.ts';
 
 export type RunCommand = 'play' | 'pause' | 'step' | 'run' | 'reset' | 'new-seed' | 'replay';
 
@@ -15,8 +15,6 @@ export interface RunCommandDetail {
   command: RunCommand;
   steps?: number;
 }
-
-const kStatusIntervalMs = 200;
 
 /** Steps per frame the speed slider offers. */
 export const kSpeeds = [1, 2, 3, 5, 10, 20, 50, 100, 200, 500, 1000] as const;
@@ -42,95 +40,57 @@ export class PgRunBar extends LitElement {
     .status span + span::before { content: ' · '; color: #999; }
   `;
 
-  @property({ attribute: false }) runner!: RunController;
-  /** "WebGPU: <adapter>" or "CPU fallback (reason)". */
-  @property() engineLine = '';
-  @property({ type: Boolean }) fallback = false;
-  @property({ type: Boolean }) ready = false;
-  @property({ type: Boolean }) playing = false;
-  @property({ type: Number }) speed = 5;
-
-  @consume({ context: runSessionContext, subscribe: true })
+  @consume({ context: runStatusContext, subscribe: true })
   @state()
-  private session: RunSession | null = null;
+  private status?: RunStatus;
 
-  @state() private frame = 0;
-  #unsubscribe: (() => void) | null = null;
   #runSteps = 100;
-  #shownAt = 0;
-
-  protected updated(changed: PropertyValues): void {
-    if (changed.has('session')) {
-      this.#unsubscribe?.();
-      // The status line follows the run at a few updates a second, not every frame.
-      this.#unsubscribe = this.session?.subscribe(() => {
-        const now = performance.now();
-        if (now - this.#shownAt < kStatusIntervalMs) return;
-        this.#shownAt = now;
-        this.frame++;
-      }) ?? null;
-    }
-  }
-
-  disconnectedCallback(): void {
-    super.disconnectedCallback();
-    this.#unsubscribe?.();
-    this.#unsubscribe = null;
-  }
 
   #send(command: RunCommand, steps?: number): void {
     this.dispatchEvent(new CustomEvent<RunCommandDetail>('run-command', { detail: { command, steps }, bubbles: true, composed: true }));
   }
 
-  #speedIndex(): number {
-    const i = kSpeeds.findIndex((s) => s >= this.speed);
-    return i < 0 ? kSpeeds.length - 1 : i;
-  }
-
   render() {
-    const runner = this.runner;
-    const engine = runner?.engine ?? null;
-    const session = this.session;
-    const stepsDone = engine?.stepsDone ?? 0;
-    const budget = session?.budget ?? 0;
-    const atBudget = engine !== null && stepsDone >= budget;
-    const perGroup = session?.history.agents ?? [];
+    const status = this.status;
+    if (!status) return nothing;
+    const { ready, playing, atBudget, speed } = status;
+    const perGroup = status.agents;
     const groups = perGroup.length;
     const population = groups > 1 && perGroup.every((n) => n === perGroup[0])
       ? `${formatCount(perGroup[0])} agents × ${groups} groups`
       : `${formatCount(perGroup.reduce((a, b) => a + b, 0))} agents${groups > 1 ? ` in ${groups} groups` : ''}`;
-    const ready = this.ready && engine !== null;
-    const playLabel = this.playing ? '❚❚ Pause' : atBudget ? '↻ Replay' : '▶ Play';
-    const playCommand: RunCommand = this.playing ? 'pause' : atBudget ? 'replay' : 'play';
-    const state = !ready ? 'starting…' : this.playing ? 'running' : atBudget ? 'done: step budget reached' : 'paused';
+    const playLabel = playing ? '❚❚ Pause' : atBudget ? '↻ Replay' : '▶ Play';
+    const playCommand: RunCommand = playing ? 'pause' : atBudget ? 'replay' : 'play';
+    const state = !ready ? 'starting…' : playing ? 'running' : atBudget ? 'done: step budget reached' : 'paused';
+    const speedIndex = kSpeeds.findIndex((s) => s >= speed);
     return html`
       <div class="controls">
         <button class="primary" id="play" ?disabled=${!ready} @click=${() => this.#send(playCommand)}
-          aria-label=${this.playing ? 'Pause' : atBudget ? 'Replay from step 1' : 'Play'}>${playLabel}</button>
-        <button id="step" ?disabled=${!ready || this.playing} @click=${() => this.#send('step', 1)} title="Advance every agent by one step">Step</button>
+          aria-label=${playing ? 'Pause' : atBudget ? 'Replay from step 1' : 'Play'}>${playLabel}</button>
+        <button id="step" ?disabled=${!ready || playing} @click=${() => this.#send('step', 1)} title="Advance every agent by one step">Step</button>
         <span class="group">
-          <button id="run-n" ?disabled=${!ready || this.playing} @click=${() => this.#send('run', this.#runSteps)}>Run</button>
+          <button id="run-n" ?disabled=${!ready || playing} @click=${() => this.#send('run', this.#runSteps)}>Run</button>
           <input class="n" id="run-steps" type="number" min="1" step="1" .value=${String(this.#runSteps)} aria-label="Steps to run"
             @change=${(e: Event) => { this.#runSteps = Math.max(1, Math.floor(Number((e.target as HTMLInputElement).value)) || 1); }} />
           <label for="run-steps">steps</label>
         </span>
         <span class="group">
           <label for="speed">Speed</label>
-          <input id="speed" type="range" min="0" max=${kSpeeds.length - 1} step="1" .value=${String(this.#speedIndex())}
-            aria-valuetext=${`${this.speed} steps per frame`}
+          <input id="speed" type="range" min="0" max=${kSpeeds.length - 1} step="1"
+            .value=${String(speedIndex < 0 ? kSpeeds.length - 1 : speedIndex)} aria-valuetext=${`${speed} steps per frame`}
             @input=${(e: Event) => this.dispatchEvent(new CustomEvent<number>('speed-change', {
               detail: kSpeeds[Number((e.target as HTMLInputElement).value)], bubbles: true, composed: true,
             }))} />
-          <span class="speed-value">${this.speed} steps/frame</span>
+          <span class="speed-value">${speed} steps/frame</span>
         </span>
-        <button id="reset" ?disabled=${!this.ready} @click=${() => this.#send('reset')} title="Same seed, same initial state: start again from step 1">Reset</button>
-        <button id="new-seed" ?disabled=${!this.ready} @click=${() => this.#send('new-seed')} title="Draw another seed and start again">New seed</button>
+        <button id="reset" ?disabled=${!ready} @click=${() => this.#send('reset')} title="Same seed, same initial state: start again from step 1">Reset</button>
+        <button id="new-seed" ?disabled=${!ready} @click=${() => this.#send('new-seed')} title="Draw another seed and start again">New seed</button>
       </div>
       <p class="status" id="status" role="status" aria-live="off">
-        <span class=${this.fallback ? 'fallback' : 'engine'} id="engine-line">${this.engineLine || 'Opening WebGPU…'}</span>
-        ${session ? html`<span id="agents">${population}</span>` : nothing}
-        ${session ? html`<span id="steps-done">step ${formatCount(stepsDone)} / ${formatCount(budget)}</span>` : nothing}
-        ${session ? html`<span id="rate">${formatRate(runner.agentStepsPerSecond)} agent-steps/s</span>` : nothing}
+        <span class=${status.fallback ? 'fallback' : 'engine'} id="engine-line">${status.engine || 'Opening WebGPU…'}</span>
+        ${ready ? html`<span id="agents">${population}</span>` : nothing}
+        ${ready ? html`<span id="steps-done">step ${formatCount(status.stepsDone)} / ${formatCount(status.budget)}</span>` : nothing}
+        ${ready ? html`<span id="rate">${formatRate(status.agentStepsPerSecond)} agent-steps/s</span>` : nothing}
         <span id="run-state">${state}</span>
       </p>`;
   }

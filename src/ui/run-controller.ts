@@ -5,6 +5,7 @@
  *
  * A RunSession is one engine's run as the charts see it: its history, arms and group labels.
  * Every engine (a restart, a reset) gets a new session; rows of a replaced engine are dropped.
+ * A RunStatus is what the run bar shows of the run: the engine, the progress, the play state.
  */
 import { createContext } from '@lit/context';
 import type { ReactiveController, ReactiveControllerHost } from 'lit';
@@ -52,8 +53,30 @@ export class RunSession {
   }
 }
 
-/** The current run, for the charts and the status line (provided by the app). */
+/** The current run, for the charts. */
 export const runSessionContext = createContext<RunSession | null>(Symbol('pg-run-session'));
+
+/** The run bar's view of the run, replaced by a new object on every change it shows. */
+export interface RunStatus {
+  /** "WebGPU: <adapter>" or "CPU fallback (reason)"; '' while WebGPU opens. */
+  readonly engine: string;
+  /** The CPU engine runs because WebGPU is missing or failed. */
+  readonly fallback: boolean;
+  /** An engine runs the current config and takes commands. */
+  readonly ready: boolean;
+  readonly playing: boolean;
+  /** The run reached its step budget. */
+  readonly atBudget: boolean;
+  readonly stepsDone: number;
+  readonly budget: number;
+  /** Agents per group (empty while no engine runs). */
+  readonly agents: readonly number[];
+  readonly agentStepsPerSecond: number;
+  /** Steps per frame. */
+  readonly speed: number;
+}
+
+export const runStatusContext = createContext<RunStatus>(Symbol('pg-run-status'));
 
 export interface RunControllerOptions {
   /** An advance failed (device lost, a GPU error): the host decides what runs next. */
@@ -64,10 +87,9 @@ export class RunController implements ReactiveController {
   readonly #host: ReactiveControllerHost;
   readonly #options: RunControllerOptions;
   engine: Engine | null = null;
-  session: RunSession | null = null;
   playing = false;
-  /** Steps per advance (one advance per frame at most). */
-  speed = 5;
+  #session: RunSession | null = null;
+  #speed = 5;
   /** Where "step" or "run N" stops; null: play to the budget. */
   #target: number | null = null;
   #generation = 0;
@@ -81,9 +103,6 @@ export class RunController implements ReactiveController {
   #rateTime = 0;
   #agentStepsPerSecond = 0;
   #totalAgents = 0;
-  /** performance.now() when rows first reached the charts after the last play (or null). */
-  firstRowsAt: number | null = null;
-  playedAt: number | null = null;
 
   constructor(host: ReactiveControllerHost, options: RunControllerOptions) {
     this.#host = host;
@@ -95,12 +114,22 @@ export class RunController implements ReactiveController {
     return this.#agentStepsPerSecond;
   }
 
+  /** Steps per advance (one advance per frame at most). */
+  get speed(): number {
+    return this.#speed;
+  }
+
+  set speed(steps: number) {
+    this.#speed = steps;
+    this.#host.requestUpdate();
+  }
+
   get busy(): boolean {
     return this.#inflight !== null;
   }
 
   get atBudget(): boolean {
-    return !!this.engine && !!this.session && this.engine.stepsDone >= this.session.budget;
+    return !!this.engine && !!this.#session && this.engine.stepsDone >= this.#session.budget;
   }
 
   hostConnected(): void {
@@ -119,7 +148,7 @@ export class RunController implements ReactiveController {
   attach(engine: Engine, session: RunSession): void {
     this.detach();
     this.engine = engine;
-    this.session = session;
+    this.#session = session;
     const history = session.history;
     this.#sink = {
       record: (group, step, values, histogram) => history.record(group, step, values, histogram),
@@ -151,8 +180,6 @@ export class RunController implements ReactiveController {
   play(): void {
     this.#target = null;
     this.playing = true;
-    this.playedAt = performance.now();
-    this.firstRowsAt = null;
     this.#schedule();
     this.#host.requestUpdate();
   }
@@ -168,16 +195,14 @@ export class RunController implements ReactiveController {
     if (!this.engine) return;
     this.#target = this.engine.stepsDone + Math.max(1, Math.floor(steps));
     this.playing = true;
-    this.playedAt = performance.now();
-    this.firstRowsAt = null;
     this.#schedule();
     this.#host.requestUpdate();
   }
 
   /** The budget changed (a live parameter): charts redraw their x range. */
   setBudget(budget: number): void {
-    if (!this.session) return;
-    this.session.budget = budget;
+    if (!this.#session) return;
+    this.#session.budget = budget;
     this.#drawnRevision = -1;
     this.#schedule();
   }
@@ -188,10 +213,9 @@ export class RunController implements ReactiveController {
 
   readonly #tick = (): void => {
     this.#frame = 0;
-    const session = this.session;
+    const session = this.#session;
     if (session && session.history.revision !== this.#drawnRevision) {
       this.#drawnRevision = session.history.revision;
-      if (this.firstRowsAt === null && session.history.length > 0) this.firstRowsAt = performance.now();
       session.notify();
     }
     const engine = this.engine;
@@ -204,7 +228,7 @@ export class RunController implements ReactiveController {
         this.#target = null;
         this.#host.requestUpdate();
       } else {
-        this.#launch(engine, Math.min(this.speed, remaining));
+        this.#launch(engine, Math.min(this.#speed, remaining));
       }
     }
     if (this.playing || this.#inflight !== null) this.#schedule();

@@ -5,7 +5,7 @@
  * other row and from then on records only every `stride`-th row (stride doubles each time), so a
  * run of any length stays readable from step 1 to now with evenly spaced rows. Rows are picked,
  * never averaged: what is drawn is what the engine recorded. The latest row of each group is kept
- * apart (the policy bars and the status line read it), whether or not the history keeps it.
+ * apart (the policy bars read it), whether or not the history keeps it.
  *
  * Columns are plain arrays that grow in place and shrink in place, so the charts hand the same
  * arrays to uPlot every frame and nothing is allocated per row once they are full.
@@ -36,7 +36,6 @@ export class StatsHistory {
   readonly counts: number[];
   /** The latest row of each group, kept or not. */
   readonly latest: Float64Array[];
-  readonly latestHistogram: Uint32Array[];
   readonly latestStep: number[];
   readonly diverged: DivergedGroup[] = [];
   /** Keep one recorded row in `stride`; doubles each time the history fills. */
@@ -58,7 +57,6 @@ export class StatsHistory {
     this.histograms = Array.from({ length: groups }, () => new Uint32Array(capacity * kHistogramBins));
     this.counts = new Array<number>(groups).fill(0);
     this.latest = Array.from({ length: groups }, () => new Float64Array(count).fill(Number.NaN));
-    this.latestHistogram = Array.from({ length: groups }, () => new Uint32Array(kHistogramBins));
     this.latestStep = new Array<number>(groups).fill(0);
   }
 
@@ -79,7 +77,6 @@ export class StatsHistory {
   /** A StatsSink's `record`: copies what it keeps (the engine reuses its arrays). */
   record(group: number, step: number, values: Float64Array, histogram: Uint32Array): void {
     this.latest[group].set(values);
-    this.latestHistogram[group].set(histogram);
     this.latestStep[group] = step;
     this.revision++;
     const row = Math.round(step / this.window); // rows end at window, 2 * window, ...
