@@ -337,8 +337,8 @@ fn main(
   bestMean = armMean[optimalArm];
 
   // Rows (stats windows, or the dispatch's end) in an outer loop, steps in an inner one: the
-  // workgroup barriers of the reduction stay out of the step loop. (A barrier anywhere in the
-  // step loop made SwiftShader keep every invocation's state in memory: 3x slower.)
+  // workgroup barriers of the reduction stay out of the step loop (a barrier anywhere in the
+  // step loop makes SwiftShader keep every invocation's state in memory).
   var row = 0u;
   healthy = true;
   var done = 0u;

@@ -81,8 +81,7 @@ fn rowValue(stat: u32, isVariance: bool, n: f32, mean: f32, m2: f32) -> f32 {
 }
 
 // The parallel variant, two passes, for GPUs, where a row can have 10^4..10^5 records and one
-// loop over them (per row or per statistic) would take longer than the steps themselves (H200,
-// 10^6 agents: ~250 us a row against ~30 us a step). Pass 1, combineBlocks: one workgroup per
+// loop over them (per row or per statistic) would take longer than the steps themselves. Pass 1, combineBlocks: one workgroup per
 // block of kBlockRecords records, invocation i merging statistics i, i + 64, .. (adjacent
 // invocations read adjacent words); pass 2, combineBlockResults: one workgroup per (row, group,
 // statistic) merging the blocks' results, strided over 64 invocations and then pairwise.

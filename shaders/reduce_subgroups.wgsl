@@ -4,9 +4,6 @@
 // kRecordsPerWorkgroup records per workgroup (64 / the device's smallest subgroup size; a
 // slot whose subgroup does not exist keeps a count of 0 and is skipped).
 // Part of agent_step.wgsl's module; the composer puts `enable subgroups;` first.
-// Measured on SwiftShader (k = 10, 100,000 agents, last-step rows every 10 steps, per CPU
-// second): 1.58e6 agent-steps against 1.36e6 when the subgroups' totals were added up through
-// workgroup memory behind a barrier.
 
 struct ReduceLanes {
   @builtin(subgroup_invocation_id) lane: u32,
@@ -16,14 +13,12 @@ struct ReduceLanes {
 // Adds `values` over the subgroup and the leader stores the first `count` totals at `at` (count
 // is a constant at every call once the loops are unrolled). Four statistics per subgroupAdd:
 // each is a chain of log2(size) shuffles and adds, and as vec4s there are 12 chains four wide
-// rather than 48 one after another. SwiftShader: the same speed (agent-steps per CPU-second, k =
-// 10, 100,000 agents). On a GPU, where a row costs ~200 us at 10^6 agents, not measured yet.
+// rather than 48 one after another.
 fn writeSubgroupTotals(at: u32, values: vec4<f32>, count: u32, isLeader: bool, addToExisting: bool) {
   let totals = subgroupAdd(values);
-  // A branch, not select(): select() read the record before every write, loads that may alias
+  // A branch, not select(): select() reads the record before every write, loads that may alias
   // the stores before them. addToExisting is uniform (a window continued from the previous
-  // dispatch) and rare. H200, 10^6 agents, 48 scalar totals: statistics every step 4.5e9 ->
-  // 5.3e9 agent-steps/s, every 10 steps (last step) 2.45e10 -> 2.60e10.
+  // dispatch) and rare.
   if (isLeader) {
     if (addToExisting) {
       partials[at] += totals.x;

@@ -60,8 +60,10 @@ export function stepConstants(params: Params): StepConstants {
 
 /**
  * Scratch and outputs of one agent's step; allocate once per engine, reuse for every agent.
- * Call `loadArms` and `policy` when an agent (or its group's constants) is loaded, then
- * `takeStep` once per step: it leaves the policy for the next step in place.
+ * Per agent `loadArms`; per step `policy`, then `takeStep`. A measured step adds its action
+ * statistics in `takeStep` and its policy statistics with `accumulatePolicyStats` after the
+ * next `policy` (the policy after the update, which the next step also uses): the order of
+ * agent_step.wgsl's takeStep, where the policy and those statistics close the function.
  */
 export class AgentStepper {
   readonly arms: number;
@@ -123,12 +125,11 @@ export class AgentStepper {
 
   /**
    * Step `step` (1-based) of agent `agent`: sample from the current policy, draw the reward,
-   * form the advantage, apply REINFORCE to every arm, update the baseline state and compute the
-   * policy for the next step:
+   * form the advantage, apply REINFORCE to every arm and update the baseline state:
    *   theta_j += lr * (R - b) * (1[j = a] - pi_j) / T
    * (the gradient of log softmax: d log pi_a / d theta_j = (1[j = a] - pi_j) / T).
    * `stateIndex` addresses rewardMean/ema; `agent` keys the random numbers. With `record`, the
-   * step's statistics are added to the record at `record[base ..]` (see `kAcc`).
+   * action statistics are added to the record at `record[base ..]` (see `kAcc`).
    */
   takeStep(
     prefs: Float32Array,
@@ -190,8 +191,6 @@ export class AgentStepper {
     rewardMean[stateIndex] = f32(previousMean + f32(f32(reward - previousMean) / step));
     ema[stateIndex] = f32(ema[stateIndex] + f32(c.baselineRate * f32(reward - ema[stateIndex])));
     this.healthy = healthy;
-    this.policy(prefs, offset, c);
-    if (record && healthy) this.accumulatePolicyStats(record, base, prefs, offset, c);
   }
 
   /** The statistics of the action just taken, under the policy it was drawn from (before the update). */
@@ -221,7 +220,7 @@ export class AgentStepper {
     record[base + kAcc.sqNorm2] += squaredNorm * squaredNorm;
   }
 
-  /** The statistics of the policy after the update (the next step's policy, already computed). */
+  /** The statistics of the policy after the update (call `policy` first). */
   accumulatePolicyStats(record: Float64Array, base: number, prefs: Float32Array, offset: number, c: StepConstants): void {
     const k = this.arms;
     const probs = this.probs;

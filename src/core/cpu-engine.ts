@@ -146,6 +146,8 @@ export class CpuEngine implements Engine {
           if (divergedAt === 0 || step < divergedAt) divergedAt = step;
           break;
         }
+        stepper.policy(group.prefs, prefsOffset, c);
+        if (measured) stepper.accumulatePolicyStats(records, row * stride, group.prefs, prefsOffset, c);
         if (step % window === 0) histograms[row * kHistogramBins + histogramBin(stepper.probs[stepper.optimalArm])]++;
       }
     }

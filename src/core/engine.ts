@@ -14,7 +14,7 @@ export type LiveParams = Pick<
   'lr' | 'temperature' | 'baseline' | 'baselineRate' | 'offset' | 'scale' | 'spread' | 'noise' | 'means'
 >;
 
-/** Every step of one agent, as the inspector shows it. Per-arm arrays are step-major (t * arms + j). */
+/** Every step of one agent, as `trajectory` replays it. Per-arm arrays are step-major (t * arms + j). */
 export interface Trajectory {
   group: number;
   agent: number;

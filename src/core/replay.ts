@@ -29,7 +29,6 @@ export function replayAgent(
   const prefs = new Float32Array(k);
   const rewardMean = new Float32Array(1);
   const ema = new Float32Array(1).fill(Math.fround(params.baselineInit));
-  const probsBefore = new Float32Array(k);
   const out: Trajectory = {
     group, agent, arms: k, steps,
     probs: new Float32Array(steps * k),
@@ -50,20 +49,17 @@ export function replayAgent(
       nextChange++;
       changed = true;
     }
-    if (changed) {
-      stepper.loadArms(constants, normals, 0);
-      stepper.policy(prefs, 0, constants);
-    }
+    if (changed) stepper.loadArms(constants, normals, 0);
+    stepper.policy(prefs, 0, constants);
     const t = step - 1;
-    probsBefore.set(stepper.probs);
-    out.probs.set(probsBefore, t * k);
+    out.probs.set(stepper.probs, t * k);
     stepper.takeStep(prefs, 0, rewardMean, ema, 0, agent, step, constants, null, 0);
     out.actions[t] = stepper.action;
     out.rewards[t] = stepper.reward;
     out.baselines[t] = stepper.baseline;
     out.advantages[t] = stepper.advantage;
     const scaledAdvantage = stepper.advantage * constants.invTemperature;
-    for (let j = 0; j < k; j++) out.gradients[t * k + j] = scaledAdvantage * scoreDirection(j, stepper.action, probsBefore);
+    for (let j = 0; j < k; j++) out.gradients[t * k + j] = scaledAdvantage * scoreDirection(j, stepper.action, stepper.probs);
     out.prefs.set(prefs, t * k);
   }
   return out;

@@ -1,6 +1,6 @@
 /**
  * The experiment schema: every parameter once, with its type, range, default, unit and help.
- * Validation, the URL hash, the `sim` flags and (later) the sliders are all driven from here,
+ * Validation, the URL hash, the `sim` flags and the sliders are all driven from here,
  * so a new parameter is one entry in `kParamSpecs` and nothing else.
  *
  * The key names are a public contract (shared links, `--set`, saved configs): never rename one.

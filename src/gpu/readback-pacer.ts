@@ -3,16 +3,14 @@
  *
  * Why: Dawn's Node binding checks for finished GPU work by rescheduling itself with setImmediate
  * for as long as any map is pending, a busy loop on the main thread. On a software GPU, which
- * runs on the same cores, that loop took about a third of the CPU (perf: node, malloc and Dawn's
- * event processing) and made the GPU work itself 1.5x slower. Browsers wait in another process
- * and need no pacing.
+ * runs on the same cores, that loop takes CPU time from the GPU work itself (the README's
+ * benchmark section has the figures). Browsers wait in another process and need no pacing.
  *
  * The expected time comes from the last submit whose readback still had to wait after the
  * timer (so its time is known); a readback that was ready at once halves the estimate, so that
  * one that grew too large comes back down within a few calls; an estimate halved too far costs
  * one call of polling, which then measures the real time again. The first readback is not learnt
- * from: it includes pipeline compilation. (Learning from it, then decaying by 10% a call, made
- * estimates 100x the real time on an H200 and slowed a 1 s benchmark by half.)
+ * from: it includes pipeline compilation, which can be many times the work of a call.
  */
 export class ReadbackPacer {
   /** Milliseconds per unit of work (e.g. per agent-step); 0 until measured. */

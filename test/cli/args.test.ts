@@ -1,18 +1,8 @@
 import { describe, expect, it } from 'vitest';
+import { usageMessage } from './helpers.ts';
 import { formatFromPath, parseSetArg, parseSimArgs, parseSweepArg } from '../../src/cli/args.ts';
-import { UsageError } from '../../src/cli/errors.ts';
 import { buildExperiment } from '../../src/cli/experiment.ts';
 import { defaultConfig, resolveGroups } from '../../src/core/config.ts';
-
-function usageMessage(fn: () => unknown): string {
-  try {
-    fn();
-  } catch (error) {
-    expect(error).toBeInstanceOf(UsageError);
-    return (error as Error).message;
-  }
-  throw new Error('expected a UsageError');
-}
 
 describe('parseSimArgs', () => {
   it('has sensible defaults', () => {

@@ -1,16 +1,6 @@
 import { describe, expect, it } from 'vitest';
+import { usageMessage } from './helpers.ts';
 import { kBenchFlags, kBenchUsage, parseBenchArgs } from '../../bench/args.ts';
-import { UsageError } from '../../src/cli/errors.ts';
-
-function usageMessage(fn: () => unknown): string {
-  try {
-    fn();
-  } catch (error) {
-    expect(error).toBeInstanceOf(UsageError);
-    return (error as Error).message;
-  }
-  throw new Error('expected a UsageError');
-}
 
 describe('parseBenchArgs', () => {
   it('has the defaults the benchmark always had', () => {

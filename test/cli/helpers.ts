@@ -1,6 +1,7 @@
 /** Shared by the cli tests: `runSim` on in-memory streams, `sim` as a child process, a CSV reader. */
 import { spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
+import { expect } from 'vitest';
 import type { createEngine } from '../../src/cli/engines.ts';
 import { UsageError } from '../../src/cli/errors.ts';
 import { type OutputStream, type SimIo, runSim } from '../../src/cli/run.ts';
@@ -103,4 +104,15 @@ export function onlyLine(stderr: string): string {
   const lines = stderr.split('\n').filter((l) => l !== '');
   if (lines.length !== 1) throw new Error(`expected one stderr line, got ${lines.length}: ${stderr}`);
   return lines[0];
+}
+
+/** The message of the UsageError `fn` throws (and fails the test if it throws none or another). */
+export function usageMessage(fn: () => unknown): string {
+  try {
+    fn();
+  } catch (error) {
+    expect(error).toBeInstanceOf(UsageError);
+    return (error as Error).message;
+  }
+  throw new Error('expected a UsageError');
 }

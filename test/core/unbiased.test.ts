@@ -27,20 +27,20 @@ interface Estimate {
 }
 
 /**
- * `draws` independent gradient estimates at a FIXED policy: the kernel acts on a fresh copy of
+ * `draws` independent gradient estimates at a FIXED policy: the stepper acts on a fresh copy of
  * the preferences each time, as agent i at step 1 (the counter-based RNG makes every
  * (agent, step) an independent draw). The gradient g_j = (R - b)(1[j = a] - pi_j) / T is formed
- * here from the kernel's action, reward and baseline; the kernel's own update is discarded.
+ * here from the stepper's action, reward and baseline; the stepper's own update is discarded.
  * Baseline modes act as at step 1: none subtracts 0, average and ema subtract baselineInit.
  */
 function estimate(p: Params, prefsAtStart: number[], draws: number): Estimate {
   const k = p.arms;
   const c = stepConstants(p);
-  const kernel = new AgentStepper(k, p.seed);
-  kernel.loadArms(c, null, 0);
+  const stepper = new AgentStepper(k, p.seed);
+  stepper.loadArms(c, null, 0);
   const start = Float32Array.from(prefsAtStart);
-  kernel.policy(start, 0, c);
-  const probs = kernel.probs.slice();
+  stepper.policy(start, 0, c);
+  const probs = stepper.probs.slice();
   const prefs = new Float32Array(k);
   const rewardMean = new Float32Array(1);
   const ema = new Float32Array(1);
@@ -49,10 +49,10 @@ function estimate(p: Params, prefsAtStart: number[], draws: number): Estimate {
     prefs.set(start);
     rewardMean[0] = 0;
     ema[0] = f32(p.baselineInit);
-    kernel.policy(prefs, 0, c);
-    kernel.takeStep(prefs, 0, rewardMean, ema, 0, i, 1, c, null, 0);
-    const scaled = (kernel.reward - kernel.baseline) * c.invTemperature;
-    for (let j = 0; j < k; j++) g[i * k + j] = scaled * ((j === kernel.action ? 1 : 0) - probs[j]);
+    stepper.policy(prefs, 0, c);
+    stepper.takeStep(prefs, 0, rewardMean, ema, 0, i, 1, c, null, 0);
+    const scaled = (stepper.reward - stepper.baseline) * c.invTemperature;
+    for (let j = 0; j < k; j++) g[i * k + j] = scaled * ((j === stepper.action ? 1 : 0) - probs[j]);
   }
   const mean = new Array<number>(k).fill(0);
   for (let i = 0; i < draws; i++) for (let j = 0; j < k; j++) mean[j] += g[i * k + j] / draws;
@@ -74,7 +74,7 @@ function estimate(p: Params, prefsAtStart: number[], draws: number): Estimate {
   const traceSe = Math.sqrt(Math.max(0, s2 / draws - trace * trace) / draws);
   return {
     mean, variance, trace, traceSe, probs,
-    armMean: kernel.armMean.slice(), armVariance: kernel.armVariance.slice(),
+    armMean: stepper.armMean.slice(), armVariance: stepper.armVariance.slice(),
     invTemperature: c.invTemperature, baseline: p.baseline === 'none' ? 0 : f32(p.baselineInit),
   };
 }
@@ -148,7 +148,7 @@ describe('the engine\'s gradient columns at step 1 (1e5 agents, one shared polic
       engine.advanceSync(1, sink);
       const row = sink.rows[0].values;
       const layout = engine.layout;
-      // At step 1 every agent has prefs 0 and the same arm means: agent i's draw is the kernel's
+      // At step 1 every agent has prefs 0 and the same arm means: agent i's draw is the stepper's
       // draw i at step 1, so the same gradients can be formed outside the engine.
       const e = estimate(config.params, new Array(kArms).fill(0), agents);
       const analytic = analyticGradient(e.probs, e.armMean, kArms, e.invTemperature);

@@ -12,27 +12,23 @@ function params(overrides: Partial<Params>): Params {
 
 /** One agent with its own state, stepped through AgentStepper exactly as the engine does it. */
 class OneAgent {
-  readonly kernel: AgentStepper;
-  /** The policy the last action was drawn from. */
-  readonly probsBefore: Float32Array;
+  readonly stepper: AgentStepper;
   readonly prefs: Float32Array;
   readonly rewardMean = new Float32Array(1);
   readonly ema: Float32Array;
   step = 0;
   constructor(readonly p: Params, readonly agent: number, prefs?: number[], normals?: Float32Array) {
-    this.kernel = new AgentStepper(p.arms, p.seed);
-    this.probsBefore = new Float32Array(p.arms);
+    this.stepper = new AgentStepper(p.arms, p.seed);
     this.prefs = prefs ? Float32Array.from(prefs) : new Float32Array(p.arms);
     this.ema = new Float32Array(1).fill(f32(p.baselineInit));
-    this.kernel.loadArms(stepConstants(p), normals ?? null, 0);
+    this.stepper.loadArms(stepConstants(p), normals ?? null, 0);
   }
   act(): AgentStepper {
     const c = stepConstants(this.p);
-    if (this.step === 0) this.kernel.policy(this.prefs, 0, c);
-    this.probsBefore.set(this.kernel.probs);
+    this.stepper.policy(this.prefs, 0, c);
     this.step++;
-    this.kernel.takeStep(this.prefs, 0, this.rewardMean, this.ema, 0, this.agent, this.step, c, null, 0);
-    return this.kernel;
+    this.stepper.takeStep(this.prefs, 0, this.rewardMean, this.ema, 0, this.agent, this.step, c, null, 0);
+    return this.stepper;
   }
 }
 
@@ -54,7 +50,7 @@ describe('one REINFORCE step by hand', () => {
         seen.add(a);
         const R = means[a];
         expect(k.reward).toBe(R);
-        expect(Array.from(one.probsBefore)).toEqual([0.5, 0.5]);
+        expect(Array.from(k.probs)).toEqual([0.5, 0.5]);
         // theta_j += lr R (1[j = a] - pi_j) / T with pi = 1/2: every product is exact in f32.
         // (For R = 0 both stay +0: 0 + (-0) is +0.)
         const chosen = 0.5 * R * (1 - 0.5);
@@ -94,8 +90,8 @@ describe('one REINFORCE step by hand', () => {
       const coefficient = f32(lrOverT * f32(R - 0));
       const expected = th.map((t, j) => f32(t + f32(coefficient * f32((j === a ? 1 : 0) - pi[j]))));
 
-      expect(one.kernel.action).toBe(a);
-      expect(one.kernel.reward).toBe(R);
+      expect(one.stepper.action).toBe(a);
+      expect(one.stepper.reward).toBe(R);
       for (let j = 0; j < 3; j++) expect(one.prefs[j]).toBe(expected[j]);
       // And close to the f64 formula (a sanity check on the hand computation itself).
       for (let j = 0; j < 3; j++) {
@@ -127,18 +123,18 @@ describe('one REINFORCE step by hand', () => {
     const words = new Uint32Array(4);
     const normals = new Float32Array(4);
     for (let j = 0; j < 4; j++) normals[j] = armNormal(9, 3, j, words);
-    const kernel = new AgentStepper(4, 9);
-    kernel.loadArms(stepConstants(p), normals, 0);
+    const stepper = new AgentStepper(4, 9);
+    stepper.loadArms(stepConstants(p), normals, 0);
     for (let j = 0; j < 4; j++) {
       // Arms 2i and 2i + 1: the cosine and sine normals of call i.
       philox4x32(0, kPurpose.armValue, j >> 1, 0, 9, 3, words);
       const z = normalFromU32Pair(words[0], words[1], j % 2 === 0 ? 'cos' : 'sin');
       expect(normals[j]).toBe(z);
-      expect(kernel.armMean[j]).toBe(f32(f32(1) + f32(f32(2) * f32(f32(0.5) * z))));
-      expect(kernel.armVariance[j]).toBe(f32(f32(2) * f32(1)) ** 2); // (scale * noise)^2
+      expect(stepper.armMean[j]).toBe(f32(f32(1) + f32(f32(2) * f32(f32(0.5) * z))));
+      expect(stepper.armVariance[j]).toBe(f32(f32(2) * f32(1)) ** 2); // (scale * noise)^2
     }
-    expect(kernel.bestMean).toBe(Math.max(...kernel.armMean));
-    expect(kernel.armMean[kernel.optimalArm]).toBe(kernel.bestMean);
+    expect(stepper.bestMean).toBe(Math.max(...stepper.armMean));
+    expect(stepper.armMean[stepper.optimalArm]).toBe(stepper.bestMean);
   });
 
   it('flags non-finite preferences as unhealthy', () => {
