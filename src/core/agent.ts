@@ -61,9 +61,10 @@ export function stepConstants(params: Params): StepConstants {
 /**
  * Scratch and outputs of one agent's step; allocate once per engine, reuse for every agent.
  * Per agent `loadArms`; per step `policy`, then `takeStep`. A measured step adds its action
- * statistics in `takeStep` and its policy statistics with `accumulatePolicyStats` after the
- * next `policy` (the policy after the update, which the next step also uses): the order of
- * agent_step.wgsl's takeStep, where the policy and those statistics close the function.
+ * statistics after `takeStep` (which leaves `probs` as the policy the action was drawn from)
+ * and its policy statistics after the next `policy` (the policy after the update): the order
+ * of agent_step.wgsl's takeStep, which calls the same stages itself. (Here the engine's loop
+ * calls them: V8 inlines the step into the loop only while the step stays small.)
  */
 export class AgentStepper {
   readonly arms: number;
@@ -128,8 +129,7 @@ export class AgentStepper {
    * form the advantage, apply REINFORCE to every arm and update the baseline state:
    *   theta_j += lr * (R - b) * (1[j = a] - pi_j) / T
    * (the gradient of log softmax: d log pi_a / d theta_j = (1[j = a] - pi_j) / T).
-   * `stateIndex` addresses rewardMean/ema; `agent` keys the random numbers. With `record`, the
-   * action statistics are added to the record at `record[base ..]` (see `kAcc`).
+   * `stateIndex` addresses rewardMean/ema; `agent` keys the random numbers.
    */
   takeStep(
     prefs: Float32Array,
@@ -140,8 +140,6 @@ export class AgentStepper {
     agent: number,
     step: number,
     c: StepConstants,
-    record: Float64Array | null,
-    base: number,
   ): void {
     const k = this.arms;
     const words = this.words;
@@ -179,7 +177,6 @@ export class AgentStepper {
     this.reward = reward;
     this.baseline = baseline;
     this.advantage = advantage;
-    if (record) this.accumulateActionStats(record, base, c);
 
     const coefficient = f32(c.lrOverTemperature * advantage);
     let healthy = true;
@@ -193,7 +190,7 @@ export class AgentStepper {
     this.healthy = healthy;
   }
 
-  /** The statistics of the action just taken, under the policy it was drawn from (before the update). */
+  /** Adds the statistics of the action just taken (under the policy it was drawn from) to the record at `record[base ..]`. */
   accumulateActionStats(record: Float64Array, base: number, c: StepConstants): void {
     const k = this.arms;
     const probs = this.probs;
@@ -220,7 +217,7 @@ export class AgentStepper {
     record[base + kAcc.sqNorm2] += squaredNorm * squaredNorm;
   }
 
-  /** The statistics of the policy after the update (call `policy` first). */
+  /** Adds the statistics of the policy after the update (call `policy` first) to the record at `record[base ..]`. */
   accumulatePolicyStats(record: Float64Array, base: number, prefs: Float32Array, offset: number, c: StepConstants): void {
     const k = this.arms;
     const probs = this.probs;

@@ -141,11 +141,12 @@ export class CpuEngine implements Engine {
         const row = Math.floor((step - firstRowStart) / window);
         // Rows of the windows' last steps only ('last') measure no other step.
         const measured = !lastOnly || step % window === 0;
-        stepper.takeStep(group.prefs, prefsOffset, group.rewardMean, group.ema, agent, agent, step, c, measured ? records : null, row * stride);
+        stepper.takeStep(group.prefs, prefsOffset, group.rewardMean, group.ema, agent, agent, step, c);
         if (!stepper.healthy) {
           if (divergedAt === 0 || step < divergedAt) divergedAt = step;
           break;
         }
+        if (measured) stepper.accumulateActionStats(records, row * stride, c);
         stepper.policy(group.prefs, prefsOffset, c);
         if (measured) stepper.accumulatePolicyStats(records, row * stride, group.prefs, prefsOffset, c);
         if (step % window === 0) histograms[row * kHistogramBins + histogramBin(stepper.probs[stepper.optimalArm])]++;

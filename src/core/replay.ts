@@ -53,7 +53,7 @@ export function replayAgent(
     stepper.policy(prefs, 0, constants);
     const t = step - 1;
     out.probs.set(stepper.probs, t * k);
-    stepper.takeStep(prefs, 0, rewardMean, ema, 0, agent, step, constants, null, 0);
+    stepper.takeStep(prefs, 0, rewardMean, ema, 0, agent, step, constants);
     out.actions[t] = stepper.action;
     out.rewards[t] = stepper.reward;
     out.baselines[t] = stepper.baseline;
