@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
-# The benchmark of this working tree against another commit, interleaved: round r runs REV's
-# bench then this tree's, each over all variants, and the table gives each variant's median
+# The benchmark of this working tree against another commit, interleaved: each round runs REV's
+# bench and this tree's, each over all variants, and the table gives each variant's median
 # over the rounds for both and their ratio. A refactor that claims to cost nothing shows it here.
 #   bash scripts/bench-against.sh REV [--rounds R] [bench flags, e.g. --agents 100000 --seconds 2]
 set -euo pipefail
@@ -17,7 +17,9 @@ git worktree add --detach "$work/base" "$rev" >/dev/null
 ln -s "$PWD/node_modules" "$work/base/node_modules"
 
 for round in $(seq 1 "$rounds"); do
-  for kit in base this; do
+  # Odd rounds run REV first, even rounds this tree: whichever runs first does not always gain.
+  order="base this"; [ $((round % 2)) = 0 ] && order="this base"
+  for kit in $order; do
     dir=$PWD; [ $kit = base ] && dir=$work/base
     echo "bench-against: round $round of $rounds, $kit" >&2
     (cd "$dir" && npx tsx bench/run.ts "$@" --json "$work/$kit-$round.jsonl" >/dev/null)

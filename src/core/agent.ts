@@ -13,6 +13,8 @@ import { type Params, resolvedMeans } from './schema.ts';
 import { kAcc, kPurpose, recordBlocks } from './shared-constants.ts';
 
 const f32 = Math.fround;
+/** A plain binding: read in every step, where a property load would cost. */
+const kStepPurpose = kPurpose.step;
 
 /**
  * Standard normal behind arm `arm`'s value for a gaussian agent (its arm value / spread). Arms 2i
@@ -143,7 +145,7 @@ export class AgentStepper {
   ): void {
     const k = this.arms;
     const words = this.words;
-    philox4x32(step, kPurpose.step, 0, 0, this.seed, agent, words);
+    philox4x32(step, kStepPurpose, 0, 0, this.seed, agent, words);
     const action = sampleArm(this.weights, k, this.weightSum, uniformFromU32(words[0]));
 
     let reward: number;
