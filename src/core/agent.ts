@@ -13,7 +13,7 @@ import { type Params, resolvedMeans } from './schema.ts';
 import { kAcc, kPurpose, recordBlocks } from './shared-constants.ts';
 
 const f32 = Math.fround;
-/** A plain binding: read in every step, where a property load would cost. */
+/** Read in every step: a plain binding rather than a property of `kPurpose`. */
 const kStepPurpose = kPurpose.step;
 
 /**
@@ -64,9 +64,9 @@ export function stepConstants(params: Params): StepConstants {
  * Scratch and outputs of one agent's step; allocate once per engine, reuse for every agent.
  * Per agent `loadArms`; per step `policy`, then `takeStep`. A measured step adds its action
  * statistics after `takeStep` (which leaves `probs` as the policy the action was drawn from)
- * and its policy statistics after the next `policy` (the policy after the update): the order
- * of agent_step.wgsl's takeStep, which calls the same stages itself. (Here the engine's loop
- * calls them: V8 inlines the step into the loop only while the step stays small.)
+ * and its policy statistics after the next `policy` (the policy after the update). These are
+ * agent_step.wgsl's stages in its order; there takeStep calls them itself, here the engine's
+ * loop does, which keeps the step small enough for V8 to compile it as one piece.
  */
 export class AgentStepper {
   readonly arms: number;

@@ -43,6 +43,7 @@ export class CpuEngine implements Engine {
   readonly #normals: Float32Array;
   readonly #stepper: AgentStepper;
   readonly #recordLength: number;
+  readonly #blocks: { grad: number; grad2: number };
   /** Records of sums, one per row of the chunk in progress. */
   readonly #records: Float64Array;
   /** One record finished into means and variances, as the GPU's finalize pass writes them. */
@@ -61,6 +62,7 @@ export class CpuEngine implements Engine {
     this.#stepper = new AgentStepper(k, this.config.params.seed);
     this.#live = new LiveGroups(this.config);
     this.#recordLength = recordLength(k);
+    this.#blocks = recordBlocks(k);
     const maxAgents = Math.max(...this.#live.params.map((g) => g.agents));
     this.#normals = this.#makeNormals(maxAgents);
     this.#groups = this.#live.params.map((params) => ({
@@ -178,7 +180,7 @@ export class CpuEngine implements Engine {
     out[kAcc.count] = count;
     for (let slot = 1; slot < this.#recordLength; slot++) out[slot] = sums[base + slot] / count;
     out[kAcc.sqNorm2] = Math.max(0, out[kAcc.sqNorm2] - out[kAcc.sqNorm] * out[kAcc.sqNorm]);
-    const { grad, grad2 } = recordBlocks(this.#arms);
+    const { grad, grad2 } = this.#blocks;
     for (let j = 0; j < this.#arms; j++) out[grad2 + j] = Math.max(0, out[grad2 + j] - out[grad + j] * out[grad + j]);
   }
 

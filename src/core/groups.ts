@@ -49,10 +49,6 @@ export class LiveGroups {
     this.constants = this.params.map(stepConstants);
   }
 
-  get count(): number {
-    return this.params.length;
-  }
-
   /** Checks `patch` and applies it to `group` from step `afterStep + 1` on; throws ConfigError. */
   set(group: number, patch: Partial<LiveParams>, afterStep: number): void {
     if (!this.params[group]) throw new ConfigError([{ field: 'group', message: `no group ${group}` }]);

@@ -1,6 +1,6 @@
 /**
  * The numbers the CPU engine and the WGSL kernels must agree on, defined once. The shader
- * composer (src/gpu/shaders.ts, `wgslConstants`) writes each of them into the WGSL as a `const`
+ * composer (src/gpu/shaders.ts, `kWgslConstants`) writes each of them into the WGSL as a `const`
  * line, named as here: plain names as they are, the keys of `kAcc`, `kPurpose`, `kBaselineCode`
  * and `kEnvCode` with their prefix (`kAcc.reward` is `kAccReward`, `kBaselineCode['average-inclusive']`
  * is `kBaselineAverageInclusive`).

@@ -133,6 +133,7 @@ const kScalarSlots: readonly (readonly [ScalarStat, keyof typeof kAcc])[] = [
 export class RowWriter {
   readonly layout: StatsLayout;
   readonly #values: Float64Array;
+  readonly #blocks: { prob: number; grad: number; grad2: number };
   readonly #histogram = new Uint32Array(kHistogramBins);
   readonly #rowIndex = Int32Array.from(kScalarSlots, ([name]) => scalarIndex(name));
   readonly #slotIndex = Int32Array.from(kScalarSlots, ([, slot]) => kAcc[slot]);
@@ -140,6 +141,7 @@ export class RowWriter {
   constructor(layout: StatsLayout) {
     this.layout = layout;
     this.#values = new Float64Array(layout.count);
+    this.#blocks = recordBlocks(layout.arms);
   }
 
   /** The record at `record[base ..]` and the histogram at `histogram[histogramBase ..]` as the row of `group` ending at `step`. */
@@ -147,7 +149,7 @@ export class RowWriter {
     const values = this.#values;
     const layout = this.layout;
     const k = layout.arms;
-    const blocks = recordBlocks(k);
+    const blocks = this.#blocks;
     for (let i = 0; i < this.#rowIndex.length; i++) values[this.#rowIndex[i]] = record[base + this.#slotIndex[i]];
     let totalVariance = 0;
     for (let j = 0; j < k; j++) {

@@ -28,10 +28,13 @@ export class AgentBuffers {
   readonly #device: GPUDevice;
   readonly #plan: GpuPlan;
   readonly #groupData = new ArrayBuffer(kMaxGroups * kGroupParamsBytes);
+  /** Groups whose agents stand still (they diverged). */
+  readonly #halted: boolean[];
 
   constructor(device: GPUDevice, plan: GpuPlan, params: readonly Params[], constants: readonly StepConstants[]) {
     this.#device = device;
     this.#plan = plan;
+    this.#halted = plan.placements.map(() => false);
     const S = GPUBufferUsage;
     this.state = storageBuffer(device, 'AgentBuffers.state', plan.stateBytes, S.COPY_DST | S.COPY_SRC);
     this.groups = storageBuffer(device, 'AgentBuffers.groups', this.#groupData.byteLength, S.COPY_DST);
@@ -43,11 +46,17 @@ export class AgentBuffers {
     });
   }
 
-  /** Uploads group `g`'s constants and placement (a halted group's agents stand still). */
+  /** Uploads group `g`'s constants and placement. */
   writeGroup(g: number, constants: StepConstants): void {
     const at = g * kGroupParamsBytes;
-    packGroupParams(new DataView(this.#groupData), at, constants, this.#plan.placements[g]);
+    packGroupParams(new DataView(this.#groupData), at, constants, this.#plan.placements[g], this.#halted[g]);
     this.#device.queue.writeBuffer(this.groups, at, this.#groupData, at, kGroupParamsBytes);
+  }
+
+  /** Stops group `g`'s agents from the next dispatch on (its preferences overflowed). */
+  halt(g: number, constants: StepConstants): void {
+    this.#halted[g] = true;
+    this.writeGroup(g, constants);
   }
 
   #planeOffset(group: number, plane: number): number {

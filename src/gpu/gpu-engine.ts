@@ -171,9 +171,9 @@ export class GpuEngine implements Engine {
       if (this.#timer.enabled) this.#timer.add(pieces, new DataView(mapped, at.timing), (piece) => piece.rows > 0 && this.#finalize !== null);
       const newlyDiverged = this.#takeDivergence(new Uint32Array(mapped, at.divergedAt, this.#divergedAt.length));
       this.#readback.emitRows(mapped, pieces, this.#divergedAt, this.#rows, sink);
-      for (const g of newlyDiverged) {
-        this.plan.placements[g].halted = true;
-        this.#agents.writeGroup(g, this.#live.constants[g]);
+      for (let g = 0; g < this.#divergedAt.length; g++) {
+        if ((newlyDiverged & (1 << g)) === 0) continue;
+        this.#agents.halt(g, this.#live.constants[g]);
         sink.diverged?.(g, this.#divergedAt[g], divergenceMessage(g, this.#divergedAt[g]));
       }
     } finally {
@@ -212,13 +212,13 @@ export class GpuEngine implements Engine {
     (pass as GPUComputePassEncoder | null)?.end();
   }
 
-  /** Records the groups that diverged in this submit (read from its staging block); returns them. */
-  #takeDivergence(words: Uint32Array): number[] {
-    const newly: number[] = [];
+  /** Records the groups that diverged in this submit (read from its staging block); returns them as bits. */
+  #takeDivergence(words: Uint32Array): number {
+    let newly = 0;
     for (let g = 0; g < this.#divergedAt.length; g++) {
       if (words[g] !== kNeverDiverged && this.#divergedAt[g] === 0) {
         this.#divergedAt[g] = words[g];
-        newly.push(g);
+        newly |= 1 << g;
       }
     }
     return newly;

@@ -24,7 +24,6 @@ export interface GroupPlacement {
   agents: number;
   firstWorkgroup: number;
   workgroups: number;
-  halted: boolean;
 }
 
 /** Writes one GroupParams struct at `byteOffset`. */
@@ -33,6 +32,7 @@ export function packGroupParams(
   byteOffset: number,
   c: StepConstants,
   placement: GroupPlacement,
+  halted: boolean,
 ): void {
   const f = (i: number, v: number) => target.setFloat32(byteOffset + 4 * i, v, true);
   const u = (i: number, v: number) => target.setUint32(byteOffset + 4 * i, v, true);
@@ -49,7 +49,7 @@ export function packGroupParams(
   u(10, placement.agents);
   u(11, placement.firstWorkgroup);
   u(12, placement.workgroups);
-  u(13, placement.halted ? 1 : 0);
+  u(13, halted ? 1 : 0);
   u(14, 0);
   u(15, 0);
   for (let j = 0; j < kMaxArms; j++) f(16 + j, j < c.means.length ? c.means[j] : 0);

@@ -48,7 +48,7 @@ export interface GpuPlan {
   lastStepRows: boolean;
   maxStepsPerDispatch: number;
   rowsPerDispatch: number;
-  placements: GroupPlacement[];
+  placements: readonly GroupPlacement[];
   /** Workgroups of the agent kernel, all groups together. */
   workgroupCount: number;
   /** Agents in each plane of the state buffer: every group padded to whole workgroups. */
@@ -84,7 +84,7 @@ export function planGpuRun(config: ExperimentConfig, traits: DeviceTraits, optio
   let firstWorkgroup = 0;
   const placements = groupAgents.map((agents) => {
     const workgroups = Math.ceil(agents / kWorkgroupSize);
-    const placement = { agents, firstWorkgroup, workgroups, halted: false };
+    const placement = { agents, firstWorkgroup, workgroups };
     firstWorkgroup += workgroups;
     return placement;
   });
