@@ -33,7 +33,8 @@ struct GroupParams {
   firstWorkgroup: u32,
   workgroups: u32,
   halted: u32,
-  pad0: u32,
+  // 1: step 1's average and ema baselines are its own reward (params.baselineStart 'first-reward').
+  baselineFromFirstReward: u32,
   pad1: u32,
   means: array<f32, kMaxArms>,
 }
@@ -158,6 +159,7 @@ var<private> invTemperature: f32;
 var<private> baselineMode: u32;
 var<private> baselineRate: f32;
 var<private> baselineInit: f32;
+var<private> baselineFromFirstReward: bool;
 var<private> env: u32;
 var<private> offset: f32;
 var<private> scale: f32;
@@ -225,13 +227,17 @@ fn takeStep(stepIndex: u32, withStats: bool) {
     }
 
     let stepF = f32(stepIndex);
+    // No history before the first reward: with baselineFromFirstReward the average and ema
+    // baselines take it (advantage 0), else baselineInit (AgentStepper.takeStep says more).
+    let firstFromReward = stepIndex == 1u && baselineFromFirstReward;
     var baseline = 0.0;
     var factor = 1.0;
     var referenceBaseline = 0.0;
     switch (baselineMode) {
       case kBaselineAverage: {
-        baseline = select(rewardMean, baselineInit, stepIndex == 1u);
+        baseline = select(rewardMean, select(baselineInit, reward, firstFromReward), stepIndex == 1u);
         referenceBaseline = baseline;
+        factor = select(1.0, 0.0, firstFromReward);
       }
       case kBaselineAverageInclusive: {
         // Mean including this reward: R - b = ((t - 1) / t) (R - mean of earlier rewards).
@@ -240,8 +246,9 @@ fn takeStep(stepIndex: u32, withStats: bool) {
         referenceBaseline = rewardMean;
       }
       case kBaselineEma: {
-        baseline = ema;
+        baseline = select(ema, reward, firstFromReward);
         referenceBaseline = baseline;
+        factor = select(1.0, 0.0, firstFromReward);
       }
       default: {}
     }
@@ -257,7 +264,7 @@ fn takeStep(stepIndex: u32, withStats: bool) {
       if (!(abs(prefs[j]) <= 3.4028234663852886e38)) { healthy = false; }
     }
     rewardMean = rewardMean + (reward - rewardMean) / stepF;
-    ema = ema + baselineRate * (reward - ema);
+    ema = select(ema + baselineRate * (reward - ema), reward, firstFromReward);
     if (!healthy) {
       atomicMin(&divergedAt[groupIndex], stepIndex);
     }
@@ -309,6 +316,7 @@ fn main(
   baselineMode = groups[groupIndex].baseline;
   baselineRate = groups[groupIndex].baselineRate;
   baselineInit = groups[groupIndex].baselineInit;
+  baselineFromFirstReward = groups[groupIndex].baselineFromFirstReward == 1u;
   env = groups[groupIndex].env;
   offset = groups[groupIndex].offset;
   scale = groups[groupIndex].scale;

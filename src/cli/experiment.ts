@@ -10,7 +10,7 @@ import {
   kMaxGroups,
   validateConfig,
 } from '../core/config.ts';
-import { getPreset, presetNames } from '../core/presets.ts';
+import { getPreset, kPresetAliases, presetNames } from '../core/presets.ts';
 import { ConfigError, formatValue, paramSpec } from '../core/schema.ts';
 import type { SimArgs } from './args.ts';
 import { UsageError, configErrorLine } from './errors.ts';
@@ -34,7 +34,7 @@ function withConfigErrors<T>(prefix: string, build: () => T): T {
 }
 
 function presetConfig(name: string): ExperimentConfig {
-  if (!presetNames().includes(name)) {
+  if (!presetNames().includes(name) && !(name in kPresetAliases)) {
     throw new UsageError(`unknown preset ${JSON.stringify(name)} (known: ${presetNames().join(', ')})`);
   }
   return getPreset(name);

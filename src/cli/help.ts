@@ -1,5 +1,5 @@
 /** `sim --help`: the flags, then every schema key and every preset, generated from their tables. */
-import { kPresets } from '../core/presets.ts';
+import { kPresetAliases, kPresets } from '../core/presets.ts';
 import { type ParamSpec, describeRange, kParamSpecs } from '../core/schema.ts';
 
 function defaultText(spec: ParamSpec): string {
@@ -47,10 +47,12 @@ export function helpText(): string {
   lines.push('', 'Presets:');
   const width = Math.max(...kPresets.map((p) => p.name.length)) + 2;
   for (const preset of kPresets) lines.push(`  ${column(preset.name, width)}${preset.description}`);
+  const aliases = Object.entries(kPresetAliases).map(([old, now]) => `${old} (${now})`);
+  lines.push(`  Old names still accepted: ${aliases.join(', ')}.`);
   lines.push(
     '',
     'Examples:',
-    '  npm run sim -- --preset lesson-two-arm --out two-arm.csv',
+    '  npm run sim -- --preset lesson-mini-challenge --out two-arm.csv',
     '  npm run sim -- --preset testbed --set agents=500 --sweep lr=0.05,0.1,0.2 --out lr.csv',
     '  npm run sim -- --config my-experiment.json --format json > run.json',
     '',

@@ -14,6 +14,8 @@ function typeAndRange(spec: ParamSpec): string {
       return spec.options.map((o) => `\`${o}\``).join(', ');
     case 'list':
       return `list of numbers in [${spec.min}, ${spec.max}]`;
+    case 'names':
+      return 'list of names';
     default: {
       const open = spec.minExclusive ? '(' : '[';
       return `${spec.type} in ${open}${spec.min}, ${spec.max}]`;

@@ -33,6 +33,8 @@ export interface StepConstants {
   baseline: Params['baseline'];
   baselineRate: number;
   baselineInit: number;
+  /** baselineStart 'first-reward': step 1's average and ema baselines are its own reward. */
+  baselineFromFirstReward: boolean;
   env: Params['env'];
   offset: number;
   scale: number;
@@ -51,6 +53,7 @@ export function stepConstants(params: Params): StepConstants {
     baseline: params.baseline,
     baselineRate: f32(params.baselineRate),
     baselineInit: f32(params.baselineInit),
+    baselineFromFirstReward: params.baselineStart === 'first-reward',
     env: params.env,
     offset: f32(params.offset),
     scale: f32(params.scale),
@@ -158,11 +161,15 @@ export class AgentStepper {
     }
 
     const previousMean = rewardMean[stateIndex];
+    // Before any reward is seen a running baseline has no history: with baselineFromFirstReward
+    // it takes the first reward itself (advantage 0, no unbaselined first update), else its init.
+    const firstFromReward = step === 1 && c.baselineFromFirstReward;
     let baseline = 0;
     this.advantageFactor = 1;
     switch (c.baseline) {
       case 'average':
-        baseline = step === 1 ? c.baselineInit : previousMean;
+        baseline = step === 1 ? (firstFromReward ? reward : c.baselineInit) : previousMean;
+        if (firstFromReward) this.advantageFactor = 0;
         break;
       case 'average-inclusive':
         // Mean including this reward: R - b = ((t - 1) / t) (R - mean of the earlier rewards).
@@ -170,7 +177,8 @@ export class AgentStepper {
         this.advantageFactor = (step - 1) / step;
         break;
       case 'ema':
-        baseline = ema[stateIndex];
+        baseline = firstFromReward ? reward : ema[stateIndex];
+        if (firstFromReward) this.advantageFactor = 0;
         break;
     }
     this.referenceBaseline = c.baseline === 'average-inclusive' ? previousMean : baseline;
@@ -188,7 +196,7 @@ export class AgentStepper {
       if (!(Math.abs(updated) <= 3.4028234663852886e38)) healthy = false;
     }
     rewardMean[stateIndex] = f32(previousMean + f32(f32(reward - previousMean) / step));
-    ema[stateIndex] = f32(ema[stateIndex] + f32(c.baselineRate * f32(reward - ema[stateIndex])));
+    ema[stateIndex] = firstFromReward ? reward : f32(ema[stateIndex] + f32(c.baselineRate * f32(reward - ema[stateIndex])));
     this.healthy = healthy;
   }
 

@@ -9,16 +9,24 @@ import { type ExperimentConfig, type GroupOverrides, validateConfig } from './co
 import { ConfigError, type Params, defaultParams } from './schema.ts';
 
 export interface Preset {
-  /** Stable name: `sim --preset NAME`, saved links. Never rename one. */
+  /** Stable name: `sim --preset NAME`, `#preset=NAME` links, the page's menu. Never rename one. */
   readonly name: string;
-  /** One line for menus and `sim --help`. */
+  /** One line for menus, `sim --help` and the page's lede: what to look for. */
   readonly description: string;
+  /** Two or three sentences: what the charts show and why. */
+  readonly watch: string;
   readonly config: ExperimentConfig;
 }
 
-function preset(name: string, description: string, params: Partial<Params>, groups: GroupOverrides[] = [{}]): Preset {
+function preset(
+  name: string,
+  description: string,
+  watch: string,
+  params: Partial<Params>,
+  groups: GroupOverrides[] = [{}],
+): Preset {
   const config: ExperimentConfig = { params: { ...defaultParams(), ...params }, groups };
-  return deepFreeze({ name, description, config: validateConfig(config) });
+  return deepFreeze({ name, description, watch, config: validateConfig(config) });
 }
 
 function deepFreeze<T>(value: T): T {
@@ -29,29 +37,69 @@ function deepFreeze<T>(value: T): T {
   return value;
 }
 
+const kLeftRight = { arms: 2, env: 'fixed', armNames: ['Left', 'Right'] } as const satisfies Partial<Params>;
+
 export const kPresets: readonly Preset[] = Object.freeze([
   preset(
-    'lesson-two-arm',
-    'The lesson\'s mini-challenge: Left pays 0, Right pays 1, running-average baseline; watch pi(Right) climb.',
+    'baseline-on-off',
+    'Same bandit, same random numbers: why does the group without a baseline learn so much more slowly?',
+    'Three arms pay about 9, 10 and 11, so every reward is large and positive. Without a baseline each ' +
+      'update pushes up whatever arm was picked, and the gradient estimate is over ten times noisier; many ' +
+      'agents lock onto a worse arm. Drag Reward offset to 0 and watch the two groups meet.',
     {
-      arms: 2, env: 'fixed', means: [0, 1], noise: 0,
-      lr: 0.1, baseline: 'average', baselineInit: 0,
-      steps: 300, agents: 10_000,
+      arms: 3, env: 'fixed', means: [-1, 0, 1], offset: 10, noise: 1,
+      lr: 0.1, baseline: 'average', steps: 500, agents: 10_000,
     },
+    [{ baseline: 'average' }, { baseline: 'none' }],
   ),
   preset(
-    'lesson-all-positive',
-    'The lesson\'s mistake: every reward is positive (70, 80, 90) and there is no baseline; next to it, the fix.',
-    {
-      arms: 3, env: 'fixed', means: [70, 80, 90], noise: 5,
-      lr: 0.01, baseline: 'none', baselineInit: 0,
-      steps: 500, agents: 5000,
-    },
-    [{ baseline: 'none' }, { baseline: 'average' }],
+    'lesson-mini-challenge',
+    'The lesson\'s mini-challenge: Left pays 0, Right pays 1, lr 0.1, running-average baseline, 300 steps.',
+    'Every agent starts at 50/50. Rewards above the running average push Right up, rewards below it push ' +
+      'Left down, so P(Right) climbs to about 0.98 by step 300. Open one agent below to follow its updates by hand.',
+    { ...kLeftRight, means: [0, 1], noise: 0, lr: 0.1, baseline: 'average', steps: 300, agents: 10_000 },
+  ),
+  preset(
+    'mistake-high-variance',
+    'Mistake: noisy rewards. Same arms and learning rate, reward noise 0 beside noise 5.',
+    'Both groups have a baseline, yet the noisy one\'s gradient variance is hundreds of times larger: ' +
+      'its agents wander, some for hundreds of steps on the wrong arm, while the clean group marches to Right. ' +
+      'A baseline removes the offset of the rewards, not their noise; averaging several samples per update does.',
+    { ...kLeftRight, means: [0, 1], lr: 0.1, baseline: 'average', steps: 1000, agents: 5000 },
+    [{ noise: 0 }, { noise: 5 }],
+  ),
+  preset(
+    'mistake-no-baseline',
+    'Mistake: no baseline with all-positive rewards. Left pays 50, Right 51; with a baseline and without.',
+    'Without a baseline every reward is about 50, so the first update shoves whichever arm came first ' +
+      'to near certainty and the agent never recovers: half end on Left, P(Right) stays near 0.5. ' +
+      'With the running average subtracted, R - b is about +-0.5 and P(Right) passes 0.9.',
+    { ...kLeftRight, means: [50, 51], noise: 0, lr: 0.1, baseline: 'average', steps: 300, agents: 5000 },
+    [{ baseline: 'average' }, { baseline: 'none' }],
+  ),
+  preset(
+    'mistake-lr-too-high',
+    'Mistake: a learning rate that is too high. Five arms, lr 0.1, 1 and 10.',
+    'At lr 10 one lucky reward puts nearly all the probability on one arm within a few steps: the entropy ' +
+      'drops to 0 and about half the agents are stuck on a worse arm for good. At lr 0.1 learning is slow ' +
+      'but every agent keeps exploring and ends on the best arm.',
+    { arms: 5, env: 'fixed', means: [], noise: 0.5, baseline: 'average', steps: 500, agents: 5000 },
+    [{ lr: 0.1 }, { lr: 1 }, { lr: 10 }],
+  ),
+  preset(
+    'mistake-reward-scale',
+    'Mistake: badly scaled rewards. The same bandit with rewards x1, x1000 and x0.0001.',
+    'The update is proportional to R - b, so the reward\'s scale is a hidden learning rate. x1000 collapses ' +
+      'every agent onto whichever arm it tried first; x0.0001 does not move from 50/50 in 300 steps; x1 learns. ' +
+      'Normalising the advantages (mean 0, standard deviation 1) makes all three learn alike.',
+    { ...kLeftRight, means: [0, 1], noise: 0.5, lr: 0.1, baseline: 'average', steps: 300, agents: 5000 },
+    [{ scale: 1 }, { scale: 1000 }, { scale: 0.0001 }],
   ),
   preset(
     'testbed',
     'The classic 10-armed testbed: arm values ~ N(0, 1), unit reward noise, gradient bandit with a baseline.',
+    'Each agent meets its own bandit, so the best arm differs from agent to agent. P(best arm) climbs ' +
+      'past 0.8 over 1000 steps while the spread across agents shows which bandits are hard.',
     {
       arms: 10, env: 'gaussian', offset: 0, spread: 1, noise: 1,
       lr: 0.1, baseline: 'average-inclusive',
@@ -61,6 +109,8 @@ export const kPresets: readonly Preset[] = Object.freeze([
   preset(
     'testbed-baseline',
     'Sutton & Barto figure 2.5: testbed with arm values around +4, lr 0.1 and 0.4, with and without a baseline.',
+    'With arm values around +4 every reward is positive. With the baseline both learning rates reach ' +
+      '75-85% optimal actions by step 1000; without it they stay near 50% and 25%, and the gradient-variance chart shows why.',
     {
       arms: 10, env: 'gaussian', offset: 4, spread: 1, noise: 1,
       lr: 0.1, baseline: 'average-inclusive',
@@ -75,17 +125,32 @@ export const kPresets: readonly Preset[] = Object.freeze([
   ),
 ]);
 
+/** The preset the page opens on when the link names none. */
+export const kLandingPreset = 'baseline-on-off';
+
+/** Names that links and scripts may still use, and the preset they now open. */
+export const kPresetAliases: Readonly<Record<string, string>> = Object.freeze({
+  'lesson-two-arm': 'lesson-mini-challenge',
+  'lesson-all-positive': 'mistake-no-baseline',
+});
+
 export function presetNames(): string[] {
   return kPresets.map((p) => p.name);
 }
 
 /** A fresh, validated copy of a preset's config; throws a ConfigError (field `preset`) for an unknown name. */
 export function getPreset(name: string): ExperimentConfig {
-  const found = kPresets.find((p) => p.name === name);
+  return validateConfig(structuredClone(findPreset(name).config));
+}
+
+/** The preset called `name` (or its old name); throws a ConfigError (field `preset`) for an unknown one. */
+export function findPreset(name: string): Preset {
+  const current = kPresetAliases[name] ?? name;
+  const found = kPresets.find((p) => p.name === current);
   if (!found) {
     throw new ConfigError([
       { field: 'preset', message: `unknown preset ${JSON.stringify(name)} (known: ${presetNames().join(', ')})` },
     ]);
   }
-  return validateConfig(structuredClone(found.config));
+  return found;
 }

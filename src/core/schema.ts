@@ -12,6 +12,9 @@ export type BaselineMode = (typeof kBaselineModes)[number];
 export const kWindowStats = ['mean', 'last'] as const;
 export type WindowStats = (typeof kWindowStats)[number];
 
+export const kBaselineStarts = ['first-reward', 'init'] as const;
+export type BaselineStart = (typeof kBaselineStarts)[number];
+
 export const kEnvKinds = ['gaussian', 'fixed', 'bernoulli'] as const;
 export type EnvKind = (typeof kEnvKinds)[number];
 
@@ -30,6 +33,7 @@ export interface Params {
   temperature: number;
   baseline: BaselineMode;
   baselineRate: number;
+  baselineStart: BaselineStart;
   baselineInit: number;
   env: EnvKind;
   offset: number;
@@ -37,6 +41,7 @@ export interface Params {
   spread: number;
   noise: number;
   means: number[];
+  armNames: string[];
 }
 
 export type ParamKey = keyof Params;
@@ -81,7 +86,16 @@ export interface ListSpec extends SpecBase {
   defaultValue: number[];
 }
 
-export type ParamSpec = NumberSpec | EnumSpec | ListSpec;
+/** Short display names (arms called Left and Right): letters, digits, spaces, `-` and `_`. */
+export interface NamesSpec extends SpecBase {
+  type: 'names';
+  defaultValue: string[];
+}
+
+export const kMaxNameLength = 16;
+const kNamePattern = /^[\p{L}\p{N} _-]+$/u;
+
+export type ParamSpec = NumberSpec | EnumSpec | ListSpec | NamesSpec;
 
 export const kParamSpecs: readonly ParamSpec[] = [
   {
@@ -135,9 +149,14 @@ export const kParamSpecs: readonly ParamSpec[] = [
     help: 'Rate beta of the exponential baseline: b += beta * (R - b).',
   },
   {
+    key: 'baselineStart', label: 'Baseline starts at', type: 'enum', options: kBaselineStarts, defaultValue: 'first-reward',
+    unit: '', scope: 'group', live: false,
+    help: "first-reward: before any reward is seen, the average and ema baselines take the first reward itself, so step 1's advantage is 0 and no update goes unbaselined; init: they start at Initial baseline, the textbook's raw behaviour.",
+  },
+  {
     key: 'baselineInit', label: 'Initial baseline', type: 'float', min: -1e6, max: 1e6, defaultValue: 0,
     slider: 'linear', unit: 'reward', scope: 'group', live: false,
-    help: 'Baseline before any reward is seen (average and ema modes).',
+    help: 'Baseline before any reward is seen (average and ema modes) when Baseline starts at is init.',
   },
   {
     key: 'env', label: 'Environment', type: 'enum', options: kEnvKinds, defaultValue: 'gaussian',
@@ -168,6 +187,11 @@ export const kParamSpecs: readonly ParamSpec[] = [
     key: 'means', label: 'Arm means', type: 'list', min: -1e4, max: 1e4, defaultValue: [],
     unit: 'reward', scope: 'group', live: true,
     help: 'fixed: the mean of each arm; bernoulli: each arm\'s probability of reward 1. Empty means evenly spaced from 0 to 1.',
+  },
+  {
+    key: 'armNames', label: 'Arm names', type: 'names', defaultValue: [],
+    unit: '', scope: 'run', live: false,
+    help: 'Names for the arms in charts and the inspector, e.g. Left,Right. Empty means arm 0, arm 1, ...',
   },
 ];
 
@@ -213,6 +237,8 @@ export function describeRange(spec: ParamSpec): string {
       return `one of ${spec.options.join(', ')}`;
     case 'list':
       return `comma-separated numbers in [${spec.min}, ${spec.max}]`;
+    case 'names':
+      return `comma-separated names of at most ${kMaxNameLength} letters, digits, spaces, - or _`;
     default: {
       const kind = spec.type === 'int' ? 'an integer' : 'a number';
       const open = spec.minExclusive ? '(' : '[';
@@ -269,10 +295,33 @@ export function checkValue(spec: ParamSpec, raw: unknown): Checked<Params[ParamK
       }
       return { ok: true, value: [...(list as number[])] };
     }
+    case 'names':
+      return checkNames(spec, typeof raw === 'string' ? parseNamesText(raw) : raw);
     default:
       if (typeof raw !== 'number') return { ok: false, message: `must be ${describeRange(spec)}, got ${quote(raw)}` };
       return checkNumber(spec, raw, raw);
   }
+}
+
+function parseNamesText(text: string): string[] {
+  return text.trim() === '' ? [] : text.split(',').map((name) => name.trim());
+}
+
+function checkNames(spec: NamesSpec, raw: unknown): Checked<string[]> {
+  if (!Array.isArray(raw)) return { ok: false, message: `must be ${describeRange(spec)}, got ${quote(raw)}` };
+  if (raw.length > kMaxArms) {
+    return { ok: false, message: `must be a list of at most ${kMaxArms} names, got ${raw.length}` };
+  }
+  const bad = raw.findIndex((n) => typeof n !== 'string' || n.length > kMaxNameLength || !kNamePattern.test(n) || n.trim() !== n);
+  if (bad >= 0) {
+    return { ok: false, message: `name ${bad + 1} must be ${describeRange(spec).replace('comma-separated names', 'a name')}, got ${quote(raw[bad])}` };
+  }
+  return { ok: true, value: [...(raw as string[])] };
+}
+
+/** Arm `j`'s display name: its entry in `armNames`, else "arm j". */
+export function armLabel(names: readonly string[], j: number): string {
+  return names[j] ?? `arm ${j}`;
 }
 
 function parseListText(text: string): number[] | null {
@@ -286,6 +335,8 @@ export function parseValue(spec: ParamSpec, text: string): Checked<Params[ParamK
   switch (spec.type) {
     case 'enum':
       return checkValue(spec, text.trim());
+    case 'names':
+      return checkValue(spec, text);
     case 'list': {
       const list = parseListText(text);
       if (list === null) return { ok: false, message: `must be ${describeRange(spec)}, got ${quote(text)}` };
@@ -310,6 +361,12 @@ export function resolvedMeans(params: Pick<Params, 'arms' | 'means'>): number[] 
 /** Checks between fields of one resolved group; `prefix` names the group in messages. */
 export function checkCrossFields(params: Params, prefix: string): FieldError[] {
   const errors: FieldError[] = [];
+  if (params.armNames.length > 0 && params.armNames.length !== params.arms) {
+    errors.push({
+      field: `${prefix}armNames`,
+      message: `needs one name per arm (arms=${params.arms}), got ${params.armNames.length}`,
+    });
+  }
   if (params.env !== 'gaussian' && params.means.length > 0) {
     if (params.means.length !== params.arms) {
       errors.push({

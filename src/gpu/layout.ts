@@ -9,7 +9,8 @@ import { kBaselineCode, kEnvCode, kMaxGroups } from '../core/shared-constants.ts
 export const kGroupParamsBytes = 16 * 4 + kMaxArms * 4;
 export const kGroupParamsFields = [
   'lrOverTemperature', 'invTemperature', 'baseline', 'baselineRate', 'baselineInit', 'env', 'offset',
-  'scale', 'spread', 'rewardSd', 'agents', 'firstWorkgroup', 'workgroups', 'halted', 'pad0', 'pad1', 'means',
+  'scale', 'spread', 'rewardSd', 'agents', 'firstWorkgroup', 'workgroups', 'halted', 'baselineFromFirstReward', 'pad1',
+  'means',
 ] as const;
 
 export const kStepUniformsBytes = 12 * 4;
@@ -50,7 +51,7 @@ export function packGroupParams(
   u(11, placement.firstWorkgroup);
   u(12, placement.workgroups);
   u(13, halted ? 1 : 0);
-  u(14, 0);
+  u(14, c.baselineFromFirstReward ? 1 : 0);
   u(15, 0);
   for (let j = 0; j < kMaxArms; j++) f(16 + j, j < c.means.length ? c.means[j] : 0);
 }

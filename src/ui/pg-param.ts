@@ -141,9 +141,11 @@ export class PgParam extends LitElement {
               ${spec.options.map((o) => html`<option value=${o} ?selected=${o === this.value}>${o}</option>`)}
             </select>
           </div>${footer}`;
+      case 'names':
       case 'list':
         return html`<div class="row"><label for=${id}>${spec.label}</label><span class="unit">${spec.unit}</span></div>
-          <input id=${id} class="text" type="text" inputmode="decimal" placeholder="empty: evenly spaced 0..1"
+          <input id=${id} class="text" type="text" inputmode=${spec.type === 'list' ? 'decimal' : 'text'}
+            placeholder=${spec.type === 'list' ? 'empty: evenly spaced 0..1' : 'empty: arm 0, arm 1, ...'}
             .value=${live(formatValue(this.value))} @change=${(e: Event) => this.#onText(e)}
             aria-describedby=${`${id}-range`} />
           <span id=${`${id}-range`} hidden>${describeRange(spec)}</span>${footer}`;

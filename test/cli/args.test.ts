@@ -127,14 +127,14 @@ describe('buildExperiment', () => {
   it('applies preset, then config file, then --set, then sweeps', () => {
     const file = JSON.stringify({ lr: 0.2, agents: 64, steps: 40 });
     const { config, warnings } = build(
-      ['--sweep', 'noise=0,1', '--set', 'steps=30', '--config', 'c.json', '--preset', 'lesson-all-positive'],
+      ['--sweep', 'noise=0,1', '--set', 'steps=30', '--config', 'c.json', '--preset', 'baseline-on-off'],
       { 'c.json': file },
     );
     expect(warnings).toEqual([]);
-    expect(config.params).toMatchObject({ arms: 3, means: [70, 80, 90], lr: 0.2, agents: 64, steps: 30 });
+    expect(config.params).toMatchObject({ arms: 3, means: [-1, 0, 1], offset: 10, lr: 0.2, agents: 64, steps: 30 });
     expect(config.groups).toEqual([
-      { baseline: 'none', noise: 0 }, { baseline: 'none', noise: 1 },
       { baseline: 'average', noise: 0 }, { baseline: 'average', noise: 1 },
+      { baseline: 'none', noise: 0 }, { baseline: 'none', noise: 1 },
     ]);
   });
 
@@ -150,8 +150,8 @@ describe('buildExperiment', () => {
   });
 
   it('names the key or flag when the result does not validate', () => {
-    expect(usageMessage(() => build(['--preset', 'nope']))).toMatch(/^unknown preset "nope" \(known: lesson-two-arm, /);
-    expect(usageMessage(() => build(['--preset', 'lesson-two-arm', '--set', 'arms=3']))).toBe(
+    expect(usageMessage(() => build(['--preset', 'nope']))).toMatch(/^unknown preset "nope" \(known: baseline-on-off, lesson-mini-challenge, /);
+    expect(usageMessage(() => build(['--preset', 'lesson-mini-challenge', '--set', 'arms=3', '--set', 'armNames=']))).toBe(
       'means: needs one value per arm (arms=3), got 2',
     );
     expect(usageMessage(() => build(['--config', 'c.json'], { 'c.json': '{"lr": "fast"}' }))).toBe(

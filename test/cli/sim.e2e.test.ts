@@ -19,9 +19,9 @@ describe('sim (child process)', () => {
     for (const name of presetNames()) expect(result.stdout).toContain(`  ${name} `);
   });
 
-  it('runs lesson-two-arm to a CSV file: documented header, one row per step, pi(Right) high at the end', async () => {
+  it('runs lesson-mini-challenge to a CSV file: documented header, one row per step, pi(Right) high at the end', async () => {
     const out = join(dir, 'two-arm.csv');
-    const result = await simProcess(['--preset', 'lesson-two-arm', '--set', 'agents=2000', '--engine', 'cpu', '--out', out]);
+    const result = await simProcess(['--preset', 'lesson-mini-challenge', '--set', 'agents=2000', '--engine', 'cpu', '--out', out]);
     expect(result.code).toBe(0);
     expect(result.stdout).toBe('');
     // stderr: the one-line summary (not a terminal: no bar).
@@ -60,19 +60,19 @@ describe('sim (child process)', () => {
 
   it('reads --config and writes JSON that parses', async () => {
     const configFile = join(dir, 'config.json');
-    writeFileSync(configFile, JSON.stringify({ agents: 30, steps: 8, groups: [{ lr: 0.2 }, { lr: 0.3, baseline: 'average' }] }));
-    const result = await simProcess(['--preset', 'lesson-all-positive', '--config', configFile, '--format', 'json', '--engine', 'cpu', '-q']);
+    writeFileSync(configFile, JSON.stringify({ agents: 30, steps: 8, groups: [{ lr: 0.2 }, { lr: 0.3, baseline: 'none' }] }));
+    const result = await simProcess(['--preset', 'baseline-on-off', '--config', configFile, '--format', 'json', '--engine', 'cpu', '-q']);
     expect(result.code).toBe(0);
     const json = JSON.parse(result.stdout);
-    const expected = getPreset('lesson-all-positive');
+    const expected = getPreset('baseline-on-off');
     Object.assign(expected.params, { agents: 30, steps: 8 });
-    expected.groups = [{ lr: 0.2 }, { lr: 0.3, baseline: 'average' }];
+    expected.groups = [{ lr: 0.2 }, { lr: 0.3, baseline: 'none' }];
     expect(json.config).toEqual(configToObject(expected));
     expect(json.engine).toBe('cpu');
     expect(json.columns.slice(0, 3)).toEqual(['step', 'mean_reward', 'frac_optimal']);
-    // The preset's shared baseline is none: group 0 keeps it, group 1 overrides it.
+    // The preset's shared baseline is average: group 0 keeps it, group 1 overrides it.
     expect(json.groups.map((g: { params: object }) => g.params)).toEqual([
-      { lr: 0.2, baseline: 'none' }, { lr: 0.3, baseline: 'average' },
+      { lr: 0.2, baseline: 'average' }, { lr: 0.3, baseline: 'none' },
     ]);
     for (const group of json.groups) {
       expect(group.divergedAt).toBe(0);
@@ -85,7 +85,7 @@ describe('sim (child process)', () => {
     const cases: [string[], number, string | RegExp][] = [
       [['--foo'], 2, 'sim: unknown flag --foo (see sim --help)'],
       [['--set', 'lr=abc'], 2, 'sim: --set lr: must be a number in [0.0001, 100], got "abc"'],
-      [['--preset', 'lesson-two-arm', '--sweep', 'means=0,1;0,1,2'], 2, /^sim: --sweep: groups\[1\]\.means: needs one value per arm/],
+      [['--preset', 'testbed', '--set', 'env=fixed', '--sweep', 'means=0,1,2,3,4,5,6,7,8,9;0,1,2'], 2, /^sim: --sweep: groups\[1\]\.means: needs one value per arm/],
       [['--engine', 'tpu'], 2, /^sim: --engine: .*tpu/],
     ];
     const results = await Promise.all(cases.map(([argv]) => simProcess(argv)));

@@ -33,7 +33,8 @@ describe('the lesson mini-challenge: two arms, rewards 0 and 1, lr 0.1, average 
   /**
    * The same algorithm written plainly in f64, per agent: theta in f64, pi = softmax(theta),
    * a = 0 if u < pi_0 else 1 with u the same Philox uniform the engine draws, R = a (means 0, 1),
-   * b = 0 at step 1 then the mean of the earlier rewards, theta_j += lr (R - b) (1[j = a] - pi_j).
+   * b = R at step 1 (baselineStart first-reward: no update) then the mean of the earlier rewards,
+   * theta_j += lr (R - b) (1[j = a] - pi_j).
    * Returns P(Right) = pi_1 after the last step for each agent.
    */
   function referenceF64(seed: number): Float64Array {
@@ -46,7 +47,7 @@ describe('the lesson mini-challenge: two arms, rewards 0 and 1, lr 0.1, average 
         philox4x32(t, 0, 0, 0, seed, i, words);
         const a = uniformFromU32(words[0]) < 1 - p1 ? 0 : 1;
         const R = a;
-        const b = t === 1 ? 0 : mean;
+        const b = t === 1 ? R : mean;
         t0 += 0.1 * (R - b) * ((a === 0 ? 1 : 0) - (1 - p1));
         t1 += 0.1 * (R - b) * ((a === 1 ? 1 : 0) - p1);
         mean += (R - mean) / t;
@@ -90,9 +91,11 @@ describe('the lesson mini-challenge: two arms, rewards 0 and 1, lr 0.1, average 
     // SEs, sqrt(p (1 - p) / N) <= 0.0035.
     const fracRight = last.values[layout.index('frac_optimal')];
     expect(fracRight - 4 * Math.sqrt((fracRight * (1 - fracRight)) / kAgents)).toBeGreaterThan(0.95);
-    // Learning happened: at step 1 the policy was 1/2 (before the update) and moved towards Right.
-    expect(rows[0].values[layout.index('mean_prob_1')]).toBeGreaterThan(0.5);
-    expect(rows[0].values[layout.index('mean_prob_1')]).toBeLessThan(0.55);
+    // Step 1's baseline is its own reward (baselineStart first-reward): no agent moves. From step 2
+    // on the policy moves towards Right.
+    expect(rows[0].values[layout.index('mean_prob_1')]).toBe(0.5);
+    expect(rows[1].values[layout.index('mean_prob_1')]).toBeGreaterThan(0.5);
+    expect(rows[1].values[layout.index('mean_prob_1')]).toBeLessThan(0.55);
 
     // Against an independent f64 implementation, with the same random numbers (seed 1) and with
     // different ones (seed 2). The difference of two means has SE sqrt(se1^2 + se2^2) when the
@@ -138,6 +141,7 @@ describe('CpuEngine determinism and common random numbers', () => {
 
   it('groups that differ only in the baseline share each agent\'s first action and reward', async () => {
     const config = small(5);
+    config.params.baselineStart = 'init';
     config.params.baselineInit = 0.5; // so that the baselines differ at step 1 too (0 vs 0.5)
     const { engine } = run(config, [1]);
     // In the engine itself: from prefs 0 one update moves the chosen arm by coef (1 - 1/3) and

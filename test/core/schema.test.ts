@@ -44,6 +44,9 @@ function validValues(spec: ParamSpec): unknown[] {
       return [...spec.options];
     case 'list':
       return [[], [spec.min, spec.max], [0.5, 0.25]];
+    case 'names':
+      // One name per arm of the default config (10 arms).
+      return [[], Array.from({ length: 10 }, (_, j) => `arm ${j}`), ['Left', 'Right', 'Ünder_lauf-2', 'a', 'b', 'c', 'd', 'e', 'f', 'g']];
     case 'int':
       return [spec.min, spec.max, Math.floor((spec.min + spec.max) / 2)];
     case 'float': {
@@ -63,6 +66,8 @@ function invalidValues(spec: ParamSpec): unknown[] {
         [spec.min - 1], [spec.max * 2], [0, 'a'], [Number.NaN], [Number.POSITIVE_INFINITY],
         new Array(kMaxArms + 1).fill(0), 'a,b', 7, { 0: 1 },
       ];
+    case 'names':
+      return [['a', ''], ['<b>'], ['x'.repeat(17)], [' padded'], [7], 'a,<b>', 7, null];
     default: {
       const out: unknown[] = [
         spec.minExclusive ? spec.min : spec.min - 1,
@@ -78,6 +83,7 @@ function invalidValues(spec: ParamSpec): unknown[] {
 }
 
 function rangeText(spec: ParamSpec): string {
+  if (spec.type === 'names') return 'of at most 16 letters, digits, spaces, - or _';
   return spec.type === 'list' ? `[${spec.min}, ${spec.max}]` : describeRange(spec);
 }
 
@@ -121,8 +127,9 @@ describe('every parameter of the schema', () => {
       });
 
       it('rejects bad text from a URL, falling back to the default', () => {
-        const bad = spec.type === 'list' ? '1,,2' : spec.type === 'enum' ? 'bogus' : 'abc';
-        for (const text of [bad, spec.type === 'list' ? '1,x' : '', '0x10']) {
+        const bad = spec.type === 'list' ? '1,,2' : spec.type === 'enum' ? 'bogus' : spec.type === 'names' ? 'a,,b' : 'abc';
+        const texts = spec.type === 'names' ? [bad, '<script>', 'x'.repeat(17)] : [bad, spec.type === 'list' ? '1,x' : '', '0x10'];
+        for (const text of texts) {
           if (spec.type === 'list' && text === '') continue;
           const { config, errors } = decodeConfigQuery(`${spec.key}=${encodeURIComponent(text)}`);
           expect(errors.map((e) => e.field)).toEqual([spec.key]);
@@ -217,9 +224,10 @@ function randomConfig(rand: () => number): ExperimentConfig {
   for (;;) {
     const params = defaultParams() as unknown as Record<string, unknown>;
     for (const spec of kParamSpecs) {
-      if (spec.type === 'list' || rand() < 0.5) continue;
+      if (spec.type === 'list' || spec.type === 'names' || rand() < 0.5) continue;
       params[spec.key] = spec.type === 'enum' ? pick(spec.options) : numberIn(spec);
     }
+    if (rand() < 0.3) params.armNames = Array.from({ length: params.arms as number }, (_, j) => pick(['Left', 'Right', `a${j}`, 'x y']));
     params.means = meansFor(params.env as string, params.arms as number);
     const groups: GroupOverrides[] = [];
     const groupCount = 1 + Math.floor(rand() * 4);
@@ -227,7 +235,7 @@ function randomConfig(rand: () => number): ExperimentConfig {
       const overrides: Record<string, unknown> = {};
       for (const key of kGroupKeys) {
         const spec = kParamSpecs.find((s) => s.key === key)!;
-        if (spec.type === 'list' || rand() < 0.75) continue;
+        if (spec.type === 'list' || spec.type === 'names' || rand() < 0.75) continue;
         overrides[key] = spec.type === 'enum' ? pick(spec.options) : numberIn(spec);
       }
       if ('env' in overrides || rand() < 0.2) {

@@ -31,7 +31,8 @@ interface Estimate {
  * the preferences each time, as agent i at step 1 (the counter-based RNG makes every
  * (agent, step) an independent draw). The gradient g_j = (R - b)(1[j = a] - pi_j) / T is formed
  * here from the stepper's action, reward and baseline; the stepper's own update is discarded.
- * Baseline modes act as at step 1: none subtracts 0, average and ema subtract baselineInit.
+ * Baseline modes act as at step 1: none subtracts 0, average and ema subtract baselineInit
+ * (baselineStart init).
  */
 function estimate(p: Params, prefsAtStart: number[], draws: number): Estimate {
   const k = p.arms;
@@ -83,7 +84,7 @@ function estimate(p: Params, prefsAtStart: number[], draws: number): Estimate {
 function fixedPolicy(offset: number, baseline: number | null): Estimate {
   const p: Params = {
     ...defaultParams(), arms: kArms, seed: 17, env: 'fixed', means: kMeans, noise: 1, temperature: 0.8, offset,
-    baseline: baseline === null ? 'none' : 'ema', baselineInit: baseline ?? 0,
+    baseline: baseline === null ? 'none' : 'ema', baselineStart: 'init', baselineInit: baseline ?? 0,
   };
   return estimate(p, kPrefs, kDraws);
 }
@@ -141,7 +142,7 @@ describe('the engine\'s gradient columns at step 1 (1e5 agents, one shared polic
       const agents = 100_000;
       const config = configFromObject({
         arms: kArms, agents, steps: 1, seed: 23, env: 'fixed', means: kMeans, noise: 1, offset: 3,
-        temperature: 0.8, baseline, baselineInit: 3.2,
+        temperature: 0.8, baseline, baselineStart: 'init', baselineInit: 3.2,
       });
       const engine = new CpuEngine(config);
       const sink = new RecordingSink();

@@ -149,7 +149,7 @@ describe('one REINFORCE step by hand', () => {
 describe('baseline modes', () => {
   const base = {
     arms: 2, seed: 3, env: 'fixed', means: [0.2, 0.9], noise: 0.5, lr: 0.1,
-    baselineInit: 0.7, baselineRate: 0.25,
+    baselineStart: 'init', baselineInit: 0.7, baselineRate: 0.25,
   } as const satisfies Partial<Params>;
   const kSteps = 40;
 
@@ -207,6 +207,28 @@ describe('baseline modes', () => {
       expect(Math.abs(k.advantage - k.advantageFactor * (k.reward - previousMean))).toBeLessThan(1e-6);
     }
   });
+
+  for (const baseline of ['average', 'ema'] as const) {
+    it(`${baseline}, baselineStart first-reward: step 1's baseline is its own reward (advantage 0, no update), then as with init`, () => {
+      const fromReward = new OneAgent(params({ ...base, baseline, baselineStart: 'first-reward' }), 1);
+      const fromInit = new OneAgent(params({ ...base, baseline, baselineStart: 'init', baselineInit: 0 }), 1);
+      const first = { ...fromReward.act() }; // act() hands back the one stepper: keep step 1's outputs
+      expect(first.baseline).toBe(first.reward);
+      expect(first.advantage).toBe(0);
+      expect(first.advantageFactor).toBe(0); // the estimator is 0 whatever the draw: exact variance 0
+      expect([...fromReward.prefs]).toEqual([0, 0]);
+      // From step 2 on the running state is the first reward in both modes ...
+      expect(fromReward.rewardMean[0]).toBe(first.reward);
+      expect(fromReward.ema[0]).toBe(first.reward);
+      const second = fromReward.act();
+      expect(second.baseline).toBe(first.reward);
+      expect(second.advantage).toBe(f32(second.reward - second.baseline));
+      // ... while starting from init 0 updates at step 1 by lr * R * score.
+      const raw = fromInit.act();
+      expect(raw.advantage).toBe(raw.reward);
+      expect(fromInit.prefs[raw.action]).not.toBe(0);
+    });
+  }
 
   it('ema: b starts at baselineInit and moves by beta (R - b)', () => {
     const one = new OneAgent(params({ ...base, baseline: 'ema' }), 1);

@@ -1,7 +1,7 @@
 /**
  * Fixed `sim` runs whose CSV output is kept byte for byte (test/golden/*.csv): a refactor that
  * claims to change nothing proves it against them. Between them they cover every baseline mode
- * and environment, two groups each, windows 1 and 7 (mean and last-step rows), k = 2, 3 and 10,
+ * and environment, both ways a running baseline starts, two groups each, windows 1 and 7 (mean and last-step rows), k = 2, 3 and 10,
  * and populations that are not a multiple of the workgroup size. Record them with
  * `npx tsx scripts/record-goldens.ts` only when a change is meant to alter the output, and say so
  * in the commit.
@@ -22,7 +22,8 @@ export const kGoldenCases: readonly GoldenCase[] = [
   {
     name: 'k3-bernoulli-w7',
     argv: ['--set', 'arms=3', '--set', 'env=bernoulli', '--set', 'means=0.2,0.5,0.8', '--set', 'agents=70',
-      '--set', 'steps=300', '--set', 'window=7', '--set', 'lr=0.3', '--set', 'baselineRate=0.2', '--set', 'baselineInit=0.5',
+      '--set', 'steps=300', '--set', 'window=7', '--set', 'lr=0.3', '--set', 'baselineRate=0.2', '--set', 'baselineStart=init',
+      '--set', 'baselineInit=0.5',
       '--sweep', 'baseline=average-inclusive,ema'],
   },
   {

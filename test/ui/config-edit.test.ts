@@ -21,7 +21,7 @@ describe('config edits from the controls', () => {
     expect(diffConfig(base(), on).restartKeys).toEqual(['groups']);
     const off = withBaselineComparison(on, false);
     expect(encodeConfigQuery(off)).toBe(encodeConfigQuery(base()));
-    expect(isBaselineComparison(getPreset('lesson-all-positive'))).toBe(true);
+    expect(isBaselineComparison(getPreset('mistake-no-baseline'))).toBe(true);
     expect(isBaselineComparison(getPreset('testbed-baseline'))).toBe(false);
   });
 
