@@ -15,7 +15,7 @@ export const kHistogramBins = 64;
 export const kMaxGroups = 16;
 
 /** Random-number purposes: counter = (step, purpose, index, 0), key = (seed, agent). */
-export const kPurpose = { step: 0, armValue: 1 } as const;
+export const kPurpose = { step: 0, armValue: 1, gradientLab: 2 } as const;
 
 /**
  * The slots of a statistics record: a count, then sums over the record's agent-steps of each

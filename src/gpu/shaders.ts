@@ -7,6 +7,7 @@
 import agentStepSource from '../../shaders/agent_step.wgsl?raw';
 import commonSource from '../../shaders/common.wgsl?raw';
 import finalizeStatsSource from '../../shaders/finalize_stats.wgsl?raw';
+import gradientLabSource from '../../shaders/gradient_lab.wgsl?raw';
 import reduceSubgroupsSource from '../../shaders/reduce_subgroups.wgsl?raw';
 import reduceWorkgroupSource from '../../shaders/reduce_workgroup.wgsl?raw';
 import {
@@ -27,6 +28,7 @@ export const kShaderSources = {
   finalizeStats: finalizeStatsSource,
   reduceSubgroups: reduceSubgroupsSource,
   reduceWorkgroup: reduceWorkgroupSource,
+  gradientLab: gradientLabSource,
 } as const;
 
 function pascalCase(key: string): string {
