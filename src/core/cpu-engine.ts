@@ -9,7 +9,8 @@
  */
 import { AgentStepper, armNormal } from './agent.ts';
 import { type ExperimentConfig, validateConfig } from './config.ts';
-import type { AgentStates, Engine, LiveParams, Trajectory } from './engine.ts';
+import type { AgentState, AgentStates, Engine, LiveParams, Trajectory } from './engine.ts';
+import type { ParamChange } from './groups.ts';
 import { LiveGroups, divergenceMessage } from './groups.ts';
 import { replayAgent } from './replay.ts';
 import type { WindowStats } from './schema.ts';
@@ -188,8 +189,21 @@ export class CpuEngine implements Engine {
     this.#live.set(group, patch, this.#stepsDone);
   }
 
-  async trajectory(group: number, agent: number): Promise<Trajectory> {
-    return replayAgent(this.config, this.#live.changes, group, agent, this.#stepsDone);
+  get paramChanges(): readonly ParamChange[] {
+    return this.#live.changes;
+  }
+
+  async trajectory(group: number, agent: number, fromStep = 1): Promise<Trajectory> {
+    return replayAgent(this.config, this.#live.changes, group, agent, this.#stepsDone, fromStep);
+  }
+
+  async readAgent(group: number, agent: number): Promise<AgentState> {
+    const state = this.#groups[group];
+    if (!state || !Number.isInteger(agent) || agent < 0 || agent >= state.agents) {
+      throw new RangeError(`no agent ${agent} in group ${group}`);
+    }
+    const k = this.#arms;
+    return { prefs: state.prefs.slice(agent * k, (agent + 1) * k), rewardMean: state.rewardMean[agent], ema: state.ema[agent] };
   }
 
   async readAgents(group: number): Promise<AgentStates> {

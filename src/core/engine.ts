@@ -3,6 +3,7 @@
  * src/gpu): the page, `sim` and the benchmark use it and nothing else.
  */
 import type { ExperimentConfig } from './config.ts';
+import type { ParamChange } from './groups.ts';
 import type { Params } from './schema.ts';
 import type { StatsLayout, StatsSink } from './stats.ts';
 
@@ -14,14 +15,39 @@ export type LiveParams = Pick<
   'lr' | 'temperature' | 'baseline' | 'baselineRate' | 'offset' | 'scale' | 'spread' | 'noise' | 'means'
 >;
 
-/** Every step of one agent, as `trajectory` replays it. Per-arm arrays are step-major (t * arms + j). */
+/** The parameters of one stretch of a trajectory: from `fromStep` on, until the next phase. */
+export interface TrajectoryPhase {
+  /** First step (1-based) these parameters applied to. */
+  fromStep: number;
+  /** The group's parameters then (live changes applied). */
+  params: Params;
+  /** Each arm's expected reward for this agent then (offset and scale applied, f32). */
+  armMeans: Float32Array;
+  /** The agent's best arm then (the first of equal means). */
+  bestArm: number;
+}
+
+/**
+ * Steps `firstStep` to `steps` of one agent, as `trajectory` replays them (always from step 1;
+ * only the steps from `firstStep` on are kept). Per-step arrays hold `steps - firstStep + 1`
+ * entries, per-arm arrays are step-major ((t - firstStep) * arms + j).
+ */
 export interface Trajectory {
   group: number;
   agent: number;
   arms: number;
+  /** The last step replayed (the engine's `stepsDone` when it was asked). */
   steps: number;
+  /** The first step kept (1 unless the caller asked for fewer). */
+  firstStep: number;
+  /** Preferences, reward mean and ema before `firstStep` (zeros and the initial baseline at step 1). */
+  initialPrefs: Float32Array;
+  initialRewardMean: number;
+  initialEma: number;
   /** The policy the action was drawn from (before the update). */
   probs: Float32Array;
+  /** The uniform u in [0, 1) that drew the action (word 0 of the step's Philox call). */
+  uniforms: Float32Array;
   actions: Uint8Array;
   rewards: Float32Array;
   baselines: Float32Array;
@@ -30,6 +56,18 @@ export interface Trajectory {
   gradients: Float32Array;
   /** Preferences after the update. */
   prefs: Float32Array;
+  /** The baselines' state after each step: the mean of all rewards so far, and the ema. */
+  rewardMeans: Float32Array;
+  emas: Float32Array;
+  /** The parameters in effect, in step order; phases starting after `steps` are left out. */
+  phases: TrajectoryPhase[];
+}
+
+/** One agent's state in an engine (what `readAgent` copies out). */
+export interface AgentState {
+  prefs: Float32Array;
+  rewardMean: number;
+  ema: number;
 }
 
 /** The full state of a group's agents (for export and for engine-to-engine checks). */
@@ -54,9 +92,16 @@ export interface Engine {
   advance(steps: number, sink: StatsSink): Promise<void>;
   /** Changes a group's live parameters from the next step on, without a reset. Throws ConfigError. */
   setGroupParams(group: number, patch: Partial<LiveParams>): void;
-  /** Replays one agent from step 1 to `stepsDone` (with every live change at its step). */
-  trajectory(group: number, agent: number): Promise<Trajectory>;
+  /**
+   * Replays one agent from step 1 to `stepsDone` (with every live change at its step), keeping
+   * the steps from `fromStep` on (default 1: all of them).
+   */
+  trajectory(group: number, agent: number, fromStep?: number): Promise<Trajectory>;
   readAgents(group: number): Promise<AgentStates>;
+  /** One agent's state now, without copying the rest of the group (the inspector's check). */
+  readAgent(group: number, agent: number): Promise<AgentState>;
+  /** Every live change since the start, in order (replays of many agents apply them). */
+  readonly paramChanges: readonly ParamChange[];
   /** Step at which a group's preferences became non-finite, or 0 while it is healthy. */
   divergedAt(group: number): number;
   dispose(): void;

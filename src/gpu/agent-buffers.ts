@@ -4,7 +4,7 @@
  * which each group diverged. Agent state leaves the GPU only through `read` (export, checks).
  */
 import type { StepConstants } from '../core/agent.ts';
-import type { AgentStates } from '../core/engine.ts';
+import type { AgentState, AgentStates } from '../core/engine.ts';
 import type { Params } from '../core/schema.ts';
 import { kMaxGroups, kWorkgroupSize } from '../core/shared-constants.ts';
 import { kGroupParamsBytes, packGroupParams } from './layout.ts';
@@ -84,6 +84,32 @@ export class AgentBuffers {
       const prefs = new Float32Array(n * k);
       for (let j = 0; j < k; j++) for (let i = 0; i < n; i++) prefs[i * k + j] = planes[j * n + i];
       return { prefs, rewardMean: planes.slice(k * n, (k + 1) * n), ema: planes.slice((k + 1) * n, (k + 2) * n) };
+    } finally {
+      pool.release(staging);
+    }
+  }
+
+  /**
+   * Copies one agent out: its word of each of the k + 2 planes (one 4-byte copy each), so an
+   * inspector's check costs k + 2 words, not the group.
+   */
+  async readAgent(group: number, agent: number, pool: ReadbackPool): Promise<AgentState> {
+    const k = this.#plan.arms;
+    const placement = this.#plan.placements[group];
+    if (!placement || !Number.isInteger(agent) || agent < 0 || agent >= placement.agents) {
+      throw new RangeError(`no agent ${agent} in group ${group}`);
+    }
+    const bytes = (k + 2) * 4;
+    const staging = pool.acquire(bytes);
+    const encoder = this.#device.createCommandEncoder({ label: 'AgentBuffers.readAgent' });
+    for (let plane = 0; plane < k + 2; plane++) {
+      encoder.copyBufferToBuffer(this.state, this.#planeOffset(group, plane) + agent * 4, staging, plane * 4, 4);
+    }
+    this.#device.queue.submit([encoder.finish()]);
+    await staging.mapAsync(GPUMapMode.READ, 0, bytes);
+    try {
+      const words = new Float32Array(staging.getMappedRange(0, bytes).slice(0));
+      return { prefs: words.slice(0, k), rewardMean: words[k], ema: words[k + 1] };
     } finally {
       pool.release(staging);
     }

@@ -6,8 +6,8 @@
  * shape, AgentBuffers own the agents' state, ReadbackLayout says where results sit.
  */
 import { type ExperimentConfig, validateConfig } from '../core/config.ts';
-import type { AgentStates, Engine, LiveParams, Trajectory } from '../core/engine.ts';
-import { LiveGroups, divergenceMessage } from '../core/groups.ts';
+import type { AgentState, AgentStates, Engine, LiveParams, Trajectory } from '../core/engine.ts';
+import { LiveGroups, type ParamChange, divergenceMessage } from '../core/groups.ts';
 import { replayAgent } from '../core/replay.ts';
 import { RowWriter, StatsLayout, type StatsSink } from '../core/stats.ts';
 import { AgentBuffers, kNeverDiverged } from './agent-buffers.ts';
@@ -229,13 +229,23 @@ export class GpuEngine implements Engine {
     this.#agents.writeGroup(group, this.#live.constants[group]);
   }
 
-  async trajectory(group: number, agent: number): Promise<Trajectory> {
-    return replayAgent(this.config, this.#live.changes, group, agent, this.#stepsDone);
+  get paramChanges(): readonly ParamChange[] {
+    return this.#live.changes;
+  }
+
+  async trajectory(group: number, agent: number, fromStep = 1): Promise<Trajectory> {
+    return replayAgent(this.config, this.#live.changes, group, agent, this.#stepsDone, fromStep);
   }
 
   async readAgents(group: number): Promise<AgentStates> {
     this.#checkHealthy();
     return this.#agents.read(group, this.#pool);
+  }
+
+  /** Copies one agent's k + 2 words out: queued after every advance submitted before the call. */
+  async readAgent(group: number, agent: number): Promise<AgentState> {
+    this.#checkHealthy();
+    return this.#agents.readAgent(group, agent, this.#pool);
   }
 
   /** Overwrites a group's agent state (tests start both engines from one state this way). */

@@ -58,10 +58,13 @@ scope.addEventListener('message', (event) => {
         engine.setGroupParams(message.group, message.patch);
         break;
       case 'trajectory':
-        answer(message.id, engine.trajectory(message.group, message.agent), (trajectory) => ({ type: 'trajectory', id: message.id, trajectory }));
+        answer(message.id, engine.trajectory(message.group, message.agent, message.fromStep), (trajectory) => ({ type: 'trajectory', id: message.id, trajectory }));
         break;
       case 'readAgents':
         answer(message.id, engine.readAgents(message.group), (agents) => ({ type: 'agents', id: message.id, agents }));
+        break;
+      case 'readAgent':
+        answer(message.id, engine.readAgent(message.group, message.agent), (agent) => ({ type: 'agent', id: message.id, agent }));
         break;
     }
   } catch (error) {

@@ -4,7 +4,7 @@
  * `advance` answer carries all its rows.
  */
 import type { ExperimentConfig } from '../core/config.ts';
-import type { AgentStates, LiveParams, Trajectory } from '../core/engine.ts';
+import type { AgentState, AgentStates, LiveParams, Trajectory } from '../core/engine.ts';
 import type { RowBatchData } from '../core/row-batch.ts';
 import type { FieldError } from '../core/schema.ts';
 
@@ -13,8 +13,9 @@ export type ToWorker =
   | { type: 'create'; config: ExperimentConfig }
   | { type: 'advance'; id: number; steps: number }
   | { type: 'set'; group: number; patch: Partial<LiveParams> }
-  | { type: 'trajectory'; id: number; group: number; agent: number }
-  | { type: 'readAgents'; id: number; group: number };
+  | { type: 'trajectory'; id: number; group: number; agent: number; fromStep: number }
+  | { type: 'readAgents'; id: number; group: number }
+  | { type: 'readAgent'; id: number; group: number; agent: number };
 
 export interface RowsMessage {
   type: 'rows';
@@ -27,4 +28,5 @@ export type FromWorker =
   | RowsMessage
   | { type: 'trajectory'; id: number; trajectory: Trajectory }
   | { type: 'agents'; id: number; agents: AgentStates }
+  | { type: 'agent'; id: number; agent: AgentState }
   | { type: 'error'; id: number | null; message: string; fieldErrors: FieldError[] | null };

@@ -7,8 +7,8 @@
  * throws at the call, as with the other engines, and the worker only ever gets valid patches.
  */
 import { type ExperimentConfig, validateConfig } from '../core/config.ts';
-import type { AgentStates, Engine, LiveParams, Trajectory } from '../core/engine.ts';
-import { LiveGroups } from '../core/groups.ts';
+import type { AgentState, AgentStates, Engine, LiveParams, Trajectory } from '../core/engine.ts';
+import { LiveGroups, type ParamChange } from '../core/groups.ts';
 import { replayRowBatch } from '../core/row-batch.ts';
 import { ConfigError } from '../core/schema.ts';
 import { StatsLayout, type StatsSink, kHistogramBins } from '../core/stats.ts';
@@ -119,9 +119,14 @@ export class WorkerEngine implements Engine {
     this.#send({ type: 'set', group, patch: { ...patch } });
   }
 
-  async trajectory(group: number, agent: number): Promise<Trajectory> {
+  /** The same changes at the same steps as the worker's engine: both count steps at the call. */
+  get paramChanges(): readonly ParamChange[] {
+    return this.#live.changes;
+  }
+
+  async trajectory(group: number, agent: number, fromStep = 1): Promise<Trajectory> {
     const id = this.#nextId++;
-    const answer = await this.#request({ type: 'trajectory', id, group, agent }, id);
+    const answer = await this.#request({ type: 'trajectory', id, group, agent, fromStep }, id);
     return (answer as Extract<FromWorker, { type: 'trajectory' }>).trajectory;
   }
 
@@ -129,6 +134,12 @@ export class WorkerEngine implements Engine {
     const id = this.#nextId++;
     const answer = await this.#request({ type: 'readAgents', id, group }, id);
     return (answer as Extract<FromWorker, { type: 'agents' }>).agents;
+  }
+
+  async readAgent(group: number, agent: number): Promise<AgentState> {
+    const id = this.#nextId++;
+    const answer = await this.#request({ type: 'readAgent', id, group, agent }, id);
+    return (answer as Extract<FromWorker, { type: 'agent' }>).agent;
   }
 
   dispose(): void {

@@ -2,7 +2,9 @@
  * Chart 2: the population's distribution of pi(best arm) over time, one group per chart. Each
  * column is one recorded row's 64-bin histogram, painted into a small offscreen image (one pixel
  * per bin and row) that a uPlot draw hook stretches under the axes; the mean and the 10% / 90%
- * quantiles are drawn over it and read out on hover.
+ * quantiles are drawn over it and read out on hover. A click asks for the agent there: a
+ * `pick-agent` event with the group, the step of the column and the clicked pi(best) (the page's
+ * inspector finds the agent nearest it).
  */
 import type { PropertyValues } from 'lit';
 import { customElement, property } from 'lit/decorators.js';
@@ -11,6 +13,13 @@ import { kHistogramBins } from '../../core/stats.ts';
 import { heatRamp } from '../palette.ts';
 import type { RunSession } from '../run-controller.ts';
 import { PgChart, type PlotSpec, basePlotOptions, kStepAxis, probabilityAxis, stepSeries, valueFormatter } from './pg-chart.ts';
+
+/** A heatmap click: follow the agent of `group` whose pi(best) after `step` is nearest `probOptimal`. */
+export interface PickAgentDetail {
+  group: number;
+  step: number;
+  probOptimal: number;
+}
 
 @customElement('pg-heatmap-chart')
 export class PgHeatmapChart extends PgChart {
@@ -33,7 +42,7 @@ export class PgHeatmapChart extends PgChart {
   }
 
   protected get caption(): string {
-    return 'Each column is the population at that step, darker where more agents are: watch the mass climb to 1, or split when some agents lock onto a worse arm.';
+    return 'Each column is the population at that step, darker where more agents are: watch the mass climb to 1, or split when some agents lock onto a worse arm. Click to follow one agent there, step by step.';
   }
 
   protected build(session: RunSession): PlotSpec {
@@ -59,7 +68,7 @@ export class PgHeatmapChart extends PgChart {
           { label: 'p10', stroke: 'rgba(17,17,17,0.55)', width: 1, dash: [4, 3], value, points: { show: false } },
           { label: 'p90', stroke: 'rgba(17,17,17,0.55)', width: 1, dash: [4, 3], value, points: { show: false } },
         ],
-        hooks: { drawClear: [(u) => this.#drawHeatmap(u)] },
+        hooks: { drawClear: [(u) => this.#drawHeatmap(u)], ready: [(u) => this.#listenForPicks(u)] },
       },
       data: [
         history.steps,
@@ -103,6 +112,21 @@ export class PgHeatmapChart extends PgChart {
     }
     (canvas.getContext('2d') as CanvasRenderingContext2D).putImageData(image, 0, 0, from, 0, rows - from, kHistogramBins);
     this.#painted = rows;
+  }
+
+  #listenForPicks(u: uPlot): void {
+    u.over.style.cursor = 'crosshair';
+    u.over.title = 'Click: follow the agent nearest this π(best) at this step';
+    u.over.addEventListener('click', (event: MouseEvent) => {
+      const session = this.session;
+      if (!session) return;
+      const g = Math.min(this.group, session.groups - 1);
+      const row = u.posToIdx(event.offsetX);
+      if (row < 0 || row >= session.history.counts[g]) return;
+      const probOptimal = Math.min(1, Math.max(0, u.posToVal(event.offsetY, 'y')));
+      const detail: PickAgentDetail = { group: g, step: session.history.steps[row], probOptimal };
+      this.dispatchEvent(new CustomEvent<PickAgentDetail>('pick-agent', { detail, bubbles: true, composed: true }));
+    });
   }
 
   #drawHeatmap(u: uPlot): void {
