@@ -152,20 +152,22 @@ function parseInto(
   else errors.push({ field, message: parsed.message });
 }
 
+function groupsText(groups: readonly GroupOverrides[]): string {
+  return JSON.stringify(groups.map((g) => Object.entries(g).map(([key, value]) => [key, formatValue(value as Params[ParamKey])])));
+}
+
 /**
  * URL form: `arms=10&lr=0.3&group=baseline%3Dnone&group=baseline%3Daverage`. Shared keys at the
- * top, each group as its own URL-encoded query. `decodeConfigQuery(encodeConfigQuery(c))` gives
- * `c` back exactly.
+ * top, each group as its own URL-encoded query; only what differs from `base` is written (the
+ * groups all or none). `decodeConfigQuery(encodeConfigQuery(c, base), base)` gives `c` back exactly.
  */
-export function encodeConfigQuery(config: ExperimentConfig): string {
+export function encodeConfigQuery(config: ExperimentConfig, base: ExperimentConfig = defaultConfig()): string {
   const query = new URLSearchParams();
-  const defaults = defaultParams();
   for (const spec of kParamSpecs) {
     const text = formatValue(config.params[spec.key]);
-    if (text !== formatValue(defaults[spec.key])) query.append(spec.key, text);
+    if (text !== formatValue(base.params[spec.key])) query.append(spec.key, text);
   }
-  const plainSingleGroup = config.groups.length === 1 && Object.keys(config.groups[0]).length === 0;
-  if (!plainSingleGroup) {
+  if (groupsText(config.groups) !== groupsText(base.groups)) {
     for (const group of config.groups) {
       const groupQuery = new URLSearchParams();
       for (const [key, value] of Object.entries(group)) groupQuery.append(key, formatValue(value as Params[ParamKey]));
@@ -182,12 +184,13 @@ export interface DecodedConfig {
 }
 
 /**
- * Reads a URL query or hash. Never throws: a bad field falls back to its default and is
- * reported, so a mistyped link still opens a working page that says what was wrong.
+ * Reads a URL query or hash on top of `base` (its groups unless the query has some). Never
+ * throws: a bad field falls back to the base's value and is reported, so a mistyped link still
+ * opens a working page that says what was wrong.
  */
-export function decodeConfigQuery(query: string): DecodedConfig {
+export function decodeConfigQuery(query: string, base: ExperimentConfig = defaultConfig()): DecodedConfig {
   const errors: FieldError[] = [];
-  const params: Record<string, unknown> = { ...defaultParams() };
+  const params = structuredClone(base.params) as unknown as Record<string, unknown>;
   const groups: GroupOverrides[] = [];
   const search = new URLSearchParams(query.replace(/^[#?]/, ''));
   for (const [key, text] of search) {
@@ -207,17 +210,17 @@ export function decodeConfigQuery(query: string): DecodedConfig {
   }
   let config: ExperimentConfig = {
     params: params as unknown as Params,
-    groups: groups.length > 0 ? groups.slice(0, kMaxGroups) : [{}],
+    groups: groups.length > 0 ? groups.slice(0, kMaxGroups) : structuredClone(base.groups),
   };
   if (groups.length > kMaxGroups) errors.push({ field: 'group', message: `at most ${kMaxGroups} groups; the rest were dropped` });
   try {
     validateConfig(config);
   } catch (error) {
-    // Cross-field problems (means vs arms): drop the offending lists rather than the whole link.
+    // Cross-field problems (means or names vs arms): drop the lists rather than the whole link.
     if (!(error instanceof ConfigError)) throw error;
     errors.push(...error.errors);
     config = {
-      params: { ...config.params, means: [] },
+      params: { ...config.params, means: [], armNames: [] },
       groups: config.groups.map(({ means: _dropped, ...rest }) => rest),
     };
   }

@@ -363,7 +363,7 @@ export function checkCrossFields(params: Params, prefix: string): FieldError[] {
   const errors: FieldError[] = [];
   if (params.armNames.length > 0 && params.armNames.length !== params.arms) {
     errors.push({
-      field: `${prefix}armNames`,
+      field: 'armNames', // shared: never a group's field
       message: `needs one name per arm (arms=${params.arms}), got ${params.armNames.length}`,
     });
   }

@@ -9,11 +9,13 @@
  */
 import { LitElement, css, html, nothing } from 'lit';
 import { customElement, state } from 'lit/decorators.js';
-import { type ExperimentConfig, decodeConfigQuery, validateConfig } from '../core/config.ts';
+import { type ExperimentConfig, validateConfig } from '../core/config.ts';
 import type { Engine } from '../core/engine.ts';
-import { getPreset } from '../core/presets.ts';
+import { decodeLink } from '../core/link.ts';
+import { findPreset, getPreset, kLandingPreset } from '../core/presets.ts';
 import { ConfigError } from '../core/schema.ts';
 import './charts/pg-heatmap-chart.ts';
+import type { PickAgentDetail } from './charts/pg-heatmap-chart.ts';
 import './charts/pg-policy-chart.ts';
 import './charts/pg-prob-chart.ts';
 import './charts/pg-reward-chart.ts';
@@ -21,6 +23,7 @@ import './charts/pg-variance-chart.ts';
 import { fieldErrorsByKey, withBaselineComparison, withParam } from './config-edit.ts';
 import { type Backend, defaultAgents, deviceAgentLimit } from './engine-backend.ts';
 import { EngineController } from './engine-controller.ts';
+import './pg-agent-inspector.ts';
 import './pg-controls.ts';
 import type { ParamChangeDetail } from './pg-param.ts';
 import './pg-run-bar.ts';
@@ -51,6 +54,11 @@ export class PgApp extends LitElement {
     header { padding: 0.7rem 1rem 0.2rem; }
     h1 { font-size: 1.25rem; margin: 0; }
     .intro { margin: 0.15rem 0 0; color: #444; font-size: 0.88rem; max-width: 70rem; }
+    .lede { margin: 0.45rem 0 0.1rem; max-width: 70rem; border-left: 4px solid #2f6fb3; padding: 0.15rem 0 0.15rem 0.6rem; }
+    .lede p { margin: 0; }
+    .question { font-weight: 650; font-size: 1.02rem; color: #10243d; }
+    .preset-name { font: 600 0.75rem ui-monospace, monospace; background: #e3ecf7; color: #1d3f70; border-radius: 4px; padding: 0.05rem 0.35rem; margin-right: 0.3rem; vertical-align: 0.1em; }
+    .watch { color: #333; font-size: 0.88rem; margin-top: 0.15rem !important; }
     .bar { position: sticky; top: 0; z-index: 5; background: rgba(246, 247, 249, 0.96); backdrop-filter: blur(4px); padding: 0.5rem 1rem; border-bottom: 1px solid #dde1e6; }
     .notice { margin: 0.35rem 0 0; font-size: 0.83rem; padding: 0.25rem 0.5rem; border-radius: 5px; }
     .notice.warn { background: #fff4e0; color: #6b4500; }
@@ -73,18 +81,30 @@ export class PgApp extends LitElement {
     }
   `;
 
-  @state() config: ExperimentConfig = decodeConfigQuery('').config;
+  @state() config: ExperimentConfig = decodeLink('', kLandingPreset).config;
+  /** The preset the config builds on (the link names it), or null. */
+  @state() preset: string | null = kLandingPreset;
   @state() private fieldErrors: ReadonlyMap<string, string> = new Map();
+  /** The last heatmap click, handed to the inspector (a new object per click). */
+  @state() private agentPick: PickAgentDetail | null = null;
   #panelOpen = typeof matchMedia === 'function' ? matchMedia('(min-width: 861px)').matches : true;
 
   readonly #hash = new UrlHashController(this, {
     config: () => this.config,
-    changed: (config) => this.#useConfig(config, 'the link changed'),
+    preset: () => this.preset,
+    changed: (link) => {
+      this.preset = link.preset;
+      this.#useConfig(link.config, 'the link changed');
+    },
   });
 
   readonly #engine = new EngineController(this, {
     config: () => this.config,
-    opened: (backend) => { this.config = this.#hash.read(defaultAgents(backend)); },
+    opened: (backend) => {
+      const link = this.#hash.read(defaultAgents(backend));
+      this.preset = link.preset;
+      this.config = link.config;
+    },
     autoplay: !this.#hash.paused,
     refused: (errors, fallback) => {
       if (fallback) this.config = fallback;
@@ -131,7 +151,11 @@ export class PgApp extends LitElement {
   }
 
   #onPreset(event: CustomEvent<string>): void {
-    if (!event.detail) return;
+    if (!event.detail) {
+      this.preset = null; // the same experiment, linked by its own keys
+      return;
+    }
+    this.preset = event.detail;
     this.#setConfig(getPreset(event.detail), `preset ${event.detail} loaded`);
   }
 
@@ -160,6 +184,16 @@ export class PgApp extends LitElement {
     this.#engine.runner.speed = event.detail;
   }
 
+  /** The preset's question and what to watch, while the page runs a preset (changed or not). */
+  #lede() {
+    if (this.preset === null) return nothing;
+    const preset = findPreset(this.preset);
+    return html`<div class="lede" id="lede">
+      <p class="question"><span class="preset-name">${preset.name}</span> ${preset.description}</p>
+      <p class="watch">${preset.watch}</p>
+    </div>`;
+  }
+
   render() {
     const { backend, notice, session } = this.#engine;
     const problems = this.#hash.problems;
@@ -169,6 +203,7 @@ export class PgApp extends LitElement {
         <h1>Policy Gradient Playground</h1>
         <p class="intro">Thousands of agents, each a softmax policy π = softmax(θ / T) over the arms of a bandit, learn with
           REINFORCE: θ += lr · (R − b) · ∇ log π(a). Every agent is a seed; the charts show the whole population.</p>
+        ${this.#lede()}
       </header>
       <div class="bar">
         <pg-run-bar @run-command=${this.#onRunCommand} @speed-change=${this.#onSpeed}></pg-run-bar>
@@ -178,7 +213,7 @@ export class PgApp extends LitElement {
       <div class="layout">
         <details class="panel" ?open=${this.#panelOpen} @toggle=${(e: Event) => { this.#panelOpen = (e.target as HTMLDetailsElement).open; }}>
           <summary>Parameters</summary>
-          <pg-controls .config=${this.config} .errors=${this.fieldErrors}
+          <pg-controls .config=${this.config} .preset=${this.preset} .errors=${this.fieldErrors}
             .agentLimit=${backend ? deviceAgentLimit(backend, this.config.params.arms) : null}
             @param-change=${this.#onParamChange} @preset-change=${this.#onPreset} @compare-change=${this.#onCompare}
             @run-command=${this.#onRunCommand}></pg-controls>
@@ -190,12 +225,14 @@ export class PgApp extends LitElement {
             complete: () => nothing,
           })}
           <div class="card"><pg-prob-chart></pg-prob-chart></div>
-          <div class="card heatmaps">
+          <div class="card heatmaps" @pick-agent=${(e: CustomEvent<PickAgentDetail>) => { this.agentPick = { ...e.detail }; }}>
             ${Array.from({ length: groups }, (_, g) => html`<pg-heatmap-chart .group=${g} plot-height=${groups > 1 ? 150 : 220}></pg-heatmap-chart>`)}
           </div>
           <div class="card"><pg-reward-chart></pg-reward-chart></div>
           <div class="card"><pg-variance-chart></pg-variance-chart></div>
           <div class="card wide"><pg-policy-chart></pg-policy-chart></div>
+          <div class="card wide" id="inspector-card"><pg-agent-inspector .engine=${this.#engine.runner.engine} .pick=${this.agentPick}
+            @run-command=${this.#onRunCommand}></pg-agent-inspector></div>
         </section>
       </div>`;
   }

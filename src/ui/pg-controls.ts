@@ -1,15 +1,20 @@
 /**
  * The parameter panel: presets, the baseline on/off comparison, and one control per entry of the
- * schema (`kParamSpecs`, in its order; no second list of parameters). Changes go up as events.
+ * schema (`kParamSpecs`; no second list of parameters): the knobs a learner drags first, the
+ * rest folded away in schema order. Changes go up as events.
  */
 import { LitElement, css, html, nothing } from 'lit';
 import { customElement, property } from 'lit/decorators.js';
-import { type ExperimentConfig, encodeConfigQuery, resolveGroups } from '../core/config.ts';
+import { type ExperimentConfig, resolveGroups } from '../core/config.ts';
+import { encodeLink } from '../core/link.ts';
 import { kPresets } from '../core/presets.ts';
-import { kParamSpecs } from '../core/schema.ts';
+import { type ParamKey, type ParamSpec, kParamSpecs } from '../core/schema.ts';
 import { comparedBaseline, groupValuesText, isBaselineComparison } from './config-edit.ts';
 import './pg-param.ts';
 import type { RunCommandDetail } from './pg-run-bar.ts';
+
+/** The knobs the lesson is about, shown first; every other parameter folds away under "More settings". */
+const kLearnerKeys: readonly ParamKey[] = ['lr', 'baseline', 'baselineStart', 'offset', 'scale', 'arms'];
 
 @customElement('pg-controls')
 export class PgControls extends LitElement {
@@ -21,6 +26,8 @@ export class PgControls extends LitElement {
     .preset-help, .toggle-help { color: #555; font-size: 0.78rem; font-weight: 400; margin: 0; line-height: 1.3; }
     .toggle { display: flex; gap: 0.45rem; align-items: flex-start; font-weight: 600; font-size: 0.88rem; cursor: pointer; }
     .toggle input { margin-top: 0.2rem; accent-color: #b34a00; }
+    details.more { margin-top: 0.6rem; border-top: 1px solid #ddd; padding-top: 0.3rem; }
+    details.more > summary { cursor: pointer; font-weight: 600; font-size: 0.88rem; color: #333; padding: 0.2rem 0; }
     button.seed { font: inherit; font-size: 0.78rem; padding: 0.1rem 0.45rem; border-radius: 5px; border: 1px solid #b9c3d0; background: #fff; cursor: pointer; }
   `;
 
@@ -30,10 +37,8 @@ export class PgControls extends LitElement {
   /** The most agents this device holds (GPU), or null. */
   @property({ type: Number }) agentLimit: number | null = null;
 
-  #presetName(): string {
-    const query = encodeConfigQuery(this.config);
-    return kPresets.find((p) => encodeConfigQuery(p.config) === query)?.name ?? '';
-  }
+  /** The preset the config builds on (the page's link names it), or null. */
+  @property({ attribute: false }) preset: string | null = null;
 
   #emit(type: string, detail: unknown): void {
     this.dispatchEvent(new CustomEvent(type, { detail, bubbles: true, composed: true }));
@@ -42,8 +47,11 @@ export class PgControls extends LitElement {
   render() {
     const config = this.config;
     if (!config) return nothing;
-    const presetName = this.#presetName();
-    const preset = kPresets.find((p) => p.name === presetName);
+    const presetName = this.preset ?? '';
+    // What the link adds to the preset: the keys changed since it was loaded.
+    const changes = presetName
+      ? encodeLink(config, presetName).split('&').slice(1).map((kv) => (kv.startsWith('group=') ? 'groups' : decodeURIComponent(kv.split('=')[0])))
+      : [];
     const comparing = isBaselineComparison(config);
     // Group keys show group 0's value (the groups' own values are listed when they differ).
     const first = resolveGroups(config)[0];
@@ -54,7 +62,9 @@ export class PgControls extends LitElement {
             <option value="" ?selected=${presetName === ''}>(your own settings)</option>
             ${kPresets.map((p) => html`<option value=${p.name} ?selected=${p.name === presetName} title=${p.description}>${p.name}</option>`)}
           </select>
-          ${preset ? html`<p class="preset-help">${preset.description}</p>` : nothing}
+          ${changes.length > 0
+            ? html`<p class="preset-help" id="preset-changes">Changed from the preset: ${[...new Set(changes)].join(', ')}. Pick it again to go back.</p>`
+            : nothing}
         </label>
         <label class="toggle">
           <input id="compare" type="checkbox" .checked=${comparing}
@@ -65,7 +75,15 @@ export class PgControls extends LitElement {
           </span>
         </label>
       </div>
-      ${kParamSpecs.map((spec) => html`<pg-param
+      ${kLearnerKeys.map((key) => this.#param(kParamSpecs.find((s) => s.key === key)!, config, first))}
+      <details class="more">
+        <summary>More settings</summary>
+        ${kParamSpecs.filter((s) => !kLearnerKeys.includes(s.key)).map((spec) => this.#param(spec, config, first))}
+      </details>`;
+  }
+
+  #param(spec: ParamSpec, config: ExperimentConfig, first: ReturnType<typeof resolveGroups>[number]) {
+    return html`<pg-param
           .spec=${spec}
           .value=${first[spec.key]}
           .groupValues=${spec.scope === 'group' ? groupValuesText(config, spec.key) : null}
@@ -74,7 +92,7 @@ export class PgControls extends LitElement {
           .extra=${spec.key === 'seed'
             ? html`<button class="seed" id="new-seed-param" @click=${() => this.#emit('run-command', { command: 'new-seed' } satisfies RunCommandDetail)}>new seed</button>`
             : nothing}
-          data-key=${spec.key}></pg-param>`)}`;
+          data-key=${spec.key}></pg-param>`;
   }
 }
 

@@ -73,9 +73,10 @@ describe('the playground page', () => {
       expect(status).toMatch(/^WebGPU: /);
       expect(status).toContain('swiftshader');
       expect(status).not.toContain('CPU fallback');
-      expect(status).toContain('10,000 agents');
+      expect(status).toContain('10,000 agents × 2 groups');
       expect(await page.evaluate(() => window.__pgp?.engine?.kind)).toBe('gpu');
-      expect(await page.evaluate(() => location.hash)).toBe('#agents=10000');
+      // An empty link opens the landing preset, and the link says so.
+      expect(await page.evaluate(() => location.hash)).toBe('#preset=baseline-on-off');
       const points = await chartPoints(page);
       for (const tag of kCharts) expect(points[tag], tag).toBeGreaterThan(0);
       // What uPlot was handed, and what it drew.
@@ -234,9 +235,10 @@ describe('the playground page', () => {
       expect(new Set(firstActions.map(([a]) => a)).size).toBeGreaterThan(1);
 
       // The lesson's all-positive rewards, with and without the baseline.
-      await page.locator('#preset').selectOption('lesson-all-positive');
-      await page.waitForFunction(() => window.__pgp?.config.params.means.join(',') === '70,80,90', null, { timeout: 30_000 });
+      await page.locator('#preset').selectOption('mistake-no-baseline');
+      await page.waitForFunction(() => window.__pgp?.config.params.means.join(',') === '50,51', null, { timeout: 30_000 });
       await expect.poll(() => page.locator('#compare').isChecked()).toBe(true);
+      await page.locator('pg-controls details.more > summary').click(); // the population is a folded-away setting
       const agents = page.locator('pg-param[data-key="agents"] input[type="number"]');
       await agents.fill('1000');
       await agents.press('Enter');
@@ -255,11 +257,11 @@ describe('the playground page', () => {
         const ratios = exact(none).map((v, i) => v / exact(withBaseline)[i]);
         return { modes, minRatio: Math.min(...ratios.slice(1)), medianRatio: ratios.slice().sort((a, b) => a - b)[50] };
       });
-      console.log(`lesson-all-positive, first 100 steps: exact gradient variance without / with baseline: min ${variances.minRatio.toFixed(1)}x, median ${variances.medianRatio.toFixed(1)}x`);
-      figures.allPositiveVarianceRatio = variances;
+      console.log(`mistake-no-baseline, first 100 steps: exact gradient variance without / with baseline: min ${variances.minRatio.toFixed(1)}x, median ${variances.medianRatio.toFixed(1)}x`);
+      figures.noBaselineVarianceRatio = variances;
       expect(variances.minRatio).toBeGreaterThan(10);
       await page.waitForFunction(() => !window.__pgp?.runner.playing, null, { timeout: 90_000 });
-      await page.screenshot({ path: screenshotPath('e2e-baseline-all-positive.png'), fullPage: true });
+      await page.screenshot({ path: screenshotPath('e2e-baseline-no-baseline.png'), fullPage: true });
       expect(errors).toEqual([]);
     } finally {
       await close();
@@ -273,7 +275,8 @@ describe('the playground page', () => {
       await waitRows(page, 50);
       const status = await statusText(page);
       expect(status).toContain('CPU fallback (WebGPU is not available here (no navigator.gpu))');
-      expect(status).toContain('2,000 agents');
+      expect(status).toContain('2,000 agents × 2 groups'); // the landing preset, at the CPU's population
+      expect(await page.evaluate(() => location.hash)).toBe('#preset=baseline-on-off&agents=2000');
       expect(await page.evaluate(() => window.__pgp?.engine?.description)).toBe('CPU reference engine (Web Worker)');
       const points = await chartPoints(page);
       for (const tag of kCharts) expect(points[tag], tag).toBeGreaterThan(0);

@@ -48,7 +48,7 @@ export class PgPolicyChart extends PgChart {
     this.#series = Array.from({ length: groups }, () => new Array<number | null>(x.length).fill(null));
     const value = valueFormatter(3);
     const bars = uPlot.paths.bars?.({ size: [0.92, 80], align: 0 });
-    const series: uPlot.Series[] = [{ label: 'arm', value: (_u, v) => (v === null ? '–' : armName(Math.round(v), session.arms)) }];
+    const series: uPlot.Series[] = [{ label: 'arm', value: (_u, v) => (v === null ? '–' : armName(Math.round(v), session.arms, session.config.params.armNames)) }];
     for (let g = 0; g < groups; g++) {
       series.push({
         label: `mean π${groupSuffix(session, g)}`,
@@ -71,7 +71,7 @@ export class PgPolicyChart extends PgChart {
             labelSize: 20,
             size: 36,
             splits: () => Array.from({ length: slots }, (_, s) => s),
-            values: (_u, splits) => splits.map((s) => (s === slots - 1 || s % labelEvery === 0 ? armName(s, session.arms) : '')),
+            values: (_u, splits) => splits.map((s) => (s === slots - 1 || s % labelEvery === 0 ? armName(s, session.arms, session.config.params.armNames) : '')),
             grid: { show: false },
           },
           probabilityAxis('mean π'),
@@ -136,8 +136,8 @@ export class PgPolicyChart extends PgChart {
   }
 }
 
-function armName(slot: number, arms: number): string {
-  return slot >= arms ? 'best' : String(slot);
+function armName(slot: number, arms: number, names: readonly string[]): string {
+  return slot >= arms ? 'best' : names[slot] ?? String(slot);
 }
 
 declare global {

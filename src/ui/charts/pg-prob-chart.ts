@@ -1,6 +1,7 @@
 /** Chart 1: mean probability of each arm over time, with the 10-90% band of pi(best arm). */
 import { customElement } from 'lit/decorators.js';
 import type uPlot from 'uplot';
+import { armLabel } from '../../core/schema.ts';
 import { armColour, groupShade, withAlpha } from '../palette.ts';
 import type { RunSession } from '../run-controller.ts';
 import { PgChart, type PlotSpec, basePlotOptions, groupSuffix, kStepAxis, probabilityAxis, stepSeries, valueFormatter } from './pg-chart.ts';
@@ -26,7 +27,7 @@ export class PgProbChart extends PgChart {
     for (let g = 0; g < session.groups; g++) {
       const suffix = groupSuffix(session, g);
       for (let j = 0; j < session.arms; j++) {
-        series.push({ label: `arm ${j}${suffix}`, stroke: armColour(j), width: 1, dash: g > 0 ? [5, 3] : undefined, value, points: { show: false } });
+        series.push({ label: `${armLabel(session.config.params.armNames, j)}${suffix}`, stroke: armColour(j), width: 1, dash: g > 0 ? [5, 3] : undefined, value, points: { show: false } });
         data.push(history.column(g, `mean_prob_${j}`));
       }
       const dark = groupShade(g, 0);
