@@ -19,12 +19,16 @@
  * --gpu-options JSON (GpuEngineOptions for the fused variants, e.g. '{"finalize":"parallel"}' or
  * '{"subgroups":false}', to compare a choice the engine makes by itself)  --help (this list; bench/args.ts
  * reads the flags)
+ *
+ * Last, the gradient-estimator lab (one frozen policy, k = 10): samples per second on the CPU
+ * reference and on the GPU kernel at 2^20 samples per call, the size the page draws per frame.
  */
 import { appendFileSync, writeFileSync } from 'node:fs';
 import { UsageError } from '../src/cli/errors.ts';
 import { registerRawLoader } from '../src/cli/raw-loader.ts';
 import { defaultConfig } from '../src/core/config.ts';
 import { CpuEngine } from '../src/core/cpu-engine.ts';
+import { analyzeLab, estimateGradientsCpu, labProblemFromParams, pickHistogramRange } from '../src/core/gradient-lab.ts';
 import type { Engine } from '../src/core/engine.ts';
 import type { StatsSink } from '../src/core/stats.ts';
 import { type BenchArgs, kBenchUsage, parseBenchArgs } from './args.ts';
@@ -50,6 +54,7 @@ const gpuOptions = { ...args.gpuOptions, timing };
 registerRawLoader();
 const { openNodeGpu } = await import('../src/gpu/node-gpu.ts');
 const { GpuEngine } = await import('../src/gpu/gpu-engine.ts');
+const { GpuGradientLab } = await import('../src/gpu/gradient-lab-kernel.ts');
 type GpuTiming = import('../src/gpu/gpu-engine.ts').GpuTiming;
 
 interface Variant {
@@ -185,3 +190,24 @@ for (const agents of agentCounts) {
   if (naive && nostats) console.log(`  fused / naive: ${(nostats / naive).toFixed(1)}x${repeat > 1 ? ' (medians)' : ''}`);
   console.log('');
 }
+
+/** Samples per second of `draw(samples, frame)` over about `seconds`, after one untimed call. */
+async function labRate(samples: number, draw: (samples: number, frame: number) => Promise<unknown>): Promise<number> {
+  await draw(samples, 0);
+  let frame = 1;
+  const start = performance.now();
+  while (performance.now() - start < seconds * 1000) await draw(samples, frame++);
+  return ((frame - 1) * samples) / ((performance.now() - start) / 1000);
+}
+
+const labParams = { ...defaultConfig().params, arms };
+const labProblem = labProblemFromParams(labParams, 0, Array.from({ length: arms }, (_, j) => 0.1 * j));
+const labRange = pickHistogramRange(analyzeLab(labProblem));
+const gpuLab = GpuGradientLab.create(context);
+const labCpu = await labRate(1 << 16, async (n, frame) => estimateGradientsCpu(labProblem, n, frame, labRange));
+const labGpu = await labRate(1 << 20, (n, frame) => gpuLab.run(labProblem, n, frame, labRange));
+gpuLab.dispose();
+console.log(`Gradient-estimator lab (k = ${arms}, one frozen policy, four baselines)`);
+console.log(`  ${'cpu (2^16 samples a call)'.padEnd(36)} ${format(labCpu)} samples/s`);
+console.log(`  ${'gpu (2^20 samples a call)'.padEnd(36)} ${format(labGpu)} samples/s   ${(labGpu / labCpu).toFixed(2)}x cpu`);
+if (jsonFile) appendFileSync(jsonFile, `${JSON.stringify({ lab: true, arms, cpuSamplesPerSec: labCpu, gpuSamplesPerSec: labGpu, device: context.adapterDescription })}\n`);
