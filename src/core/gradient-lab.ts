@@ -429,6 +429,27 @@ export function emptyLabSums(arms: number, samples: number): LabSums {
   };
 }
 
+/** Most samples one LabSums may hold: its counts and histogram bins are u32. */
+export const kMaxLabSumsSamples = 0xffffffff;
+
+/**
+ * Adds the draws of `from` to `into` (in place), so that many calls (different frames: other
+ * samples) make one estimate: the sums are plain sums over samples, so finishLabEstimate of the
+ * total is the estimate of all the draws together. Both must be for the same problem and
+ * histogram range; that is the caller's to keep (only the arm count can be checked here).
+ */
+export function addLabSums(into: LabSums, from: LabSums): LabSums {
+  if (into.counts.length !== from.counts.length) fail('sums', `cannot add sums for ${from.counts.length} arms to sums for ${into.counts.length}`);
+  const samples = into.samples + from.samples;
+  if (samples > kMaxLabSumsSamples) fail('sums', `would hold ${samples} samples, more than the u32 counts allow (${kMaxLabSumsSamples})`);
+  into.samples = samples;
+  for (let i = 0; i < into.counts.length; i++) into.counts[i] += from.counts[i];
+  for (let i = 0; i < into.noise.length; i++) into.noise[i] += from.noise[i];
+  for (let i = 0; i < into.histograms.length; i++) into.histograms[i] += from.histograms[i];
+  for (let i = 0; i < into.outside.length; i++) into.outside[i] += from.outside[i];
+  return into;
+}
+
 /**
  * The CPU's draws: samples 0 .. samples-1 of call `frame`, each action and reward in f32 exactly
  * as the shader computes them, the sums in f64.

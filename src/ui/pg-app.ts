@@ -25,6 +25,7 @@ import { type Backend, defaultAgents, deviceAgentLimit } from './engine-backend.
 import { EngineController } from './engine-controller.ts';
 import './pg-agent-inspector.ts';
 import './pg-controls.ts';
+import './pg-gradient-lab.ts';
 import type { ParamChangeDetail } from './pg-param.ts';
 import './pg-run-bar.ts';
 import type { RunCommandDetail } from './pg-run-bar.ts';
@@ -233,6 +234,7 @@ export class PgApp extends LitElement {
           <div class="card wide"><pg-policy-chart></pg-policy-chart></div>
           <div class="card wide" id="inspector-card"><pg-agent-inspector .engine=${this.#engine.runner.engine} .pick=${this.agentPick}
             @run-command=${this.#onRunCommand}></pg-agent-inspector></div>
+          <div class="card wide" id="lab-card"><pg-gradient-lab .backend=${backend} .config=${this.config} .engine=${this.#engine.runner.engine}></pg-gradient-lab></div>
         </section>
       </div>`;
   }

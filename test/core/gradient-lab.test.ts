@@ -6,11 +6,14 @@ import {
   type LabEstimate,
   type LabProblem,
   accumulateLabSamplesCpu,
+  addLabSums,
   analyzeLab,
   drawLabSample,
+  emptyLabSums,
   estimateGradientsCpu,
   finishLabEstimate,
   kLabBaselines,
+  kMaxLabSumsSamples,
   labHistogramBin,
   labHistogramMapping,
   labProblemFromParams,
@@ -221,6 +224,37 @@ describe(`Monte Carlo estimates (${kSamples} samples, fixed seeds)`, () => {
     const first = estimateGradientsCpu(p, 4096, 1, range);
     expect(estimateGradientsCpu(p, 4096, 1, range).sums).toEqual(first.sums);
     expect(estimateGradientsCpu(p, 4096, 2, range).sums.noise).not.toEqual(first.sums.noise);
+  });
+
+  it('addLabSums: calls of other frames add up to one estimate of all their draws (the page\'s running total)', () => {
+    const p = kProblems[1][1];
+    const a = analyzeLab(p);
+    const range = pickHistogramRange(a);
+    const calls = [[4, 3000], [5, 1001], [6, 4096]] as const;
+    const parts = calls.map(([frame, n]) => accumulateLabSamplesCpu(a, n, frame, range));
+    const total = parts.reduce((into, from) => addLabSums(into, from), emptyLabSums(a.arms, 0));
+    const n = calls.reduce((s, [, m]) => s + m, 0);
+    expect(total.samples).toBe(n);
+    // Element by element the plain sums of the parts (addLabSums changed none of them).
+    const summed = (key: 'counts' | 'noise' | 'histograms' | 'outside') =>
+      Array.from(total[key], (_, i) => parts.reduce((s, part) => s + part[key][i], 0));
+    for (const key of ['counts', 'noise', 'histograms', 'outside'] as const) expect(Array.from(total[key])).toEqual(summed(key));
+    // The estimate of the total is the estimate of every draw together: its mean the samples-weighted mean of the parts'.
+    const e = finishLabEstimate(a, total, 6, range);
+    const partEstimates = parts.map((part) => finishLabEstimate(a, part, 0, range));
+    for (const [m, b] of e.baselines.entries()) {
+      for (let j = 0; j < a.arms; j++) {
+        const pooled = partEstimates.reduce((s, part, c) => s + part.baselines[m].mean[j] * calls[c][1], 0) / n;
+        expect(Math.abs(b.mean[j] - pooled), `${b.id} arm ${j}`).toBeLessThanOrEqual(1e-12 * (1 + Math.abs(pooled)));
+      }
+      expect(b.histogram.reduce((s, c) => s + c, 0)).toBe(n);
+    }
+  });
+
+  it('addLabSums refuses other arm counts and totals the u32 counts cannot hold', () => {
+    expect(() => addLabSums(emptyLabSums(3, 1), emptyLabSums(4, 1))).toThrow(/sums: cannot add sums for 4 arms/);
+    expect(() => addLabSums(emptyLabSums(3, kMaxLabSumsSamples), emptyLabSums(3, 1))).toThrow(/u32/);
+    expect(addLabSums(emptyLabSums(3, kMaxLabSumsSamples - 1), emptyLabSums(3, 1)).samples).toBe(kMaxLabSumsSamples);
   });
 });
 
