@@ -11,6 +11,9 @@ import type { GpuEngineOptions } from '../src/gpu/gpu-engine.ts';
 export const kBenchEngines = ['cpu', 'gpu', 'gpu-nostats', 'gpu-naive'] as const;
 export type BenchEngine = (typeof kBenchEngines)[number];
 
+export const kBenchSections = ['engines', 'algorithms', 'lab'] as const;
+export type BenchSection = (typeof kBenchSections)[number];
+
 export interface BenchArgs {
   help: boolean;
   agentCounts: number[];
@@ -24,6 +27,7 @@ export interface BenchArgs {
   /** The windows W of the statistics-every-W GPU variants. */
   windows: number[];
   timing: boolean;
+  sections: BenchSection[];
   /** For the fused GPU variants; `timing` comes from --timing. */
   gpuOptions: GpuEngineOptions;
 }
@@ -45,6 +49,10 @@ Flags:
                           (the step and finalize passes are then split, which costs a little)
   --gpu-options JSON      GpuEngineOptions for the fused variants, to compare a choice the engine
                           makes by itself, e.g. '{"finalize":"parallel"}' or '{"subgroups":false}'
+  --sections S,S,...      what to run, of engines (the variants above at each N), algorithms
+                          (batch, normalised advantages, entropy beside plain REINFORCE at
+                          N = 100,000 on cpu and gpu, in samples/s) and lab (the gradient-estimator
+                          lab, CPU against GPU) (default all)
   --json FILE             also write one JSON object per line and row to FILE
   --software              allow SwiftShader when there is no GPU (always on; the GPU line says
                           which adapter runs)
@@ -64,6 +72,7 @@ export const kBenchFlags = {
   every: { type: 'string' },
   timing: { type: 'boolean', repeatable: true },
   'gpu-options': { type: 'string' },
+  sections: { type: 'string' },
 } as const satisfies Record<string, FlagSpec>;
 
 type Checked<T> = { ok: true; value: T } | { ok: false; message: string };
@@ -145,6 +154,12 @@ function parseGpuOptions(text: string): GpuEngineOptions {
   return parsed as GpuEngineOptions;
 }
 
+function benchSection(text: string): Checked<BenchSection> {
+  return (kBenchSections as readonly string[]).includes(text)
+    ? { ok: true, value: text as BenchSection }
+    : { ok: false, message: `must be one of ${kBenchSections.join(', ')}, got ${quoted(text)}` };
+}
+
 /** Parses `bench`'s arguments (without `node` and the script). Throws UsageError. */
 export function parseBenchArgs(argv: readonly string[]): BenchArgs {
   const args: BenchArgs = {
@@ -156,6 +171,7 @@ export function parseBenchArgs(argv: readonly string[]): BenchArgs {
     repeat: 1,
     windows: [10],
     timing: false,
+    sections: [...kBenchSections],
     gpuOptions: {},
   };
   const agentsSpec = paramSpec('agents')!;
@@ -172,6 +188,7 @@ export function parseBenchArgs(argv: readonly string[]): BenchArgs {
       case '--repeat': args.repeat = positiveNumber(flag, value, true); break;
       case '--engines': args.engines = parseList(flag, value, benchEngine); break;
       case '--every': args.windows = parseList(flag, value, statsWindow); break;
+      case '--sections': args.sections = parseList(flag, value, benchSection); break;
       case '--gpu-options': args.gpuOptions = parseGpuOptions(value); break;
       case '--json':
         if (value.trim() === '') throw new UsageError('--json needs a file name');

@@ -30,6 +30,7 @@ import { defaultConfig } from '../src/core/config.ts';
 import { CpuEngine } from '../src/core/cpu-engine.ts';
 import { analyzeLab, estimateGradientsCpu, labProblemFromParams, pickHistogramRange } from '../src/core/gradient-lab.ts';
 import type { Engine } from '../src/core/engine.ts';
+import type { Params } from '../src/core/schema.ts';
 import type { StatsSink } from '../src/core/stats.ts';
 import { type BenchArgs, kBenchUsage, parseBenchArgs } from './args.ts';
 
@@ -48,7 +49,7 @@ if (args.help) {
   process.stdout.write(kBenchUsage);
   process.exit(0);
 }
-const { agentCounts, seconds, jsonFile, engines, repeat, windows, timing } = args;
+const { agentCounts, seconds, jsonFile, engines, repeat, windows, timing, sections } = args;
 const gpuOptions = { ...args.gpuOptions, timing };
 
 registerRawLoader();
@@ -91,9 +92,9 @@ console.log(`k = ${arms}, 10-armed testbed (gaussian, average baseline), about $
 
 const sink: StatsSink = { record() {} };
 
-async function makeEngine(variant: Variant, agents: number): Promise<Engine> {
+async function makeEngine(variant: Variant, agents: number, algorithm: Partial<Params> = {}): Promise<Engine> {
   const config = defaultConfig();
-  Object.assign(config.params, { arms, agents, window: Math.max(1, variant.statsEvery), windowStats: variant.windowStats, steps: 10_000_000 });
+  Object.assign(config.params, { arms, agents, window: Math.max(1, variant.statsEvery), windowStats: variant.windowStats, steps: 10_000_000 }, algorithm);
   switch (variant.engine) {
     case 'cpu':
       return new CpuEngine(config);
@@ -112,9 +113,9 @@ async function makeEngine(variant: Variant, agents: number): Promise<Engine> {
  * rather than on the readback round trip that ends every call.
  */
 const kMinCallMs = 50;
-async function measure(engine: Engine, agents: number): Promise<{ rate: number; chunk: number; passes?: string }> {
-  // Multiples of 10 steps; about 4e6 agent-steps to begin with (~1 s on SwiftShader).
-  let chunk = Math.max(10, Math.min(1000, Math.round(4e5 / agents) * 10));
+async function measure(engine: Engine, agents: number, samplesPerStep = 1): Promise<{ rate: number; chunk: number; passes?: string }> {
+  // Multiples of 10 steps (or single steps for big batches); about 4e6 samples to begin with (~1 s on SwiftShader).
+  let chunk = Math.max(samplesPerStep > 1 ? 1 : 10, Math.min(1000, Math.round(4e5 / (agents * samplesPerStep)) * 10));
   await engine.advance(chunk, sink);
   for (;;) {
     const t0 = performance.now();
@@ -150,7 +151,7 @@ const median = (xs: number[]) => {
   return sorted.length % 2 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2;
 };
 const selected = variants(windows).filter((v) => engines.includes(v.engine));
-for (const agents of agentCounts) {
+for (const agents of sections.includes('engines') ? agentCounts : []) {
   const rounds = selected.map(() => [] as number[]);
   const chunks = selected.map(() => 0);
   const passes = selected.map(() => '');
@@ -191,6 +192,35 @@ for (const agents of agentCounts) {
   console.log('');
 }
 
+// The algorithms beside plain REINFORCE, per sample (agent-steps x batch): one update of a
+// batch of B draws B samples, so a batch that cost B plain steps would show 1.00x.
+const kAlgorithmAgents = 100_000;
+const kAlgorithms: { name: string; params: Partial<Params> }[] = [
+  { name: 'plain REINFORCE', params: {} },
+  { name: 'batch 8', params: { batch: 8 } },
+  { name: 'batch 8, advantageNorm batch', params: { batch: 8, advantageNorm: 'batch' } },
+  { name: 'entropy 0.1', params: { entropy: 0.1 } },
+];
+for (const variant of sections.includes('algorithms') ? selected.filter((v) => v.statsEvery === 1) : []) {
+  const rates = kAlgorithms.map(() => [] as number[]);
+  for (let round = 0; round < repeat; round++) {
+    for (const [i, algorithm] of kAlgorithms.entries()) {
+      const batch = algorithm.params.batch ?? 1;
+      const engine = await makeEngine(variant, kAlgorithmAgents, algorithm.params);
+      rates[i].push((await measure(engine, kAlgorithmAgents, batch)).rate * batch);
+      engine.dispose();
+    }
+  }
+  const plain = median(rates[0]);
+  console.log(`Algorithms, ${variantName(variant)}, N = ${kAlgorithmAgents.toLocaleString('en')}, samples/s (one sample: an action drawn and rewarded)`);
+  for (const [i, algorithm] of kAlgorithms.entries()) {
+    const rate = median(rates[i]);
+    console.log(`  ${algorithm.name.padEnd(36)} ${format(rate)} samples/s   ${(rate / plain).toFixed(2)}x plain`);
+    if (jsonFile) appendFileSync(jsonFile, `${JSON.stringify({ algorithm: algorithm.name, engine: variant.engine, agents: kAlgorithmAgents, arms, samplesPerSec: rate, rounds: rates[i] })}\n`);
+  }
+  console.log('');
+}
+
 /** Samples per second of `draw(samples, frame)` over about `seconds`, after one untimed call. */
 async function labRate(samples: number, draw: (samples: number, frame: number) => Promise<unknown>): Promise<number> {
   await draw(samples, 0);
@@ -200,6 +230,7 @@ async function labRate(samples: number, draw: (samples: number, frame: number) =
   return ((frame - 1) * samples) / ((performance.now() - start) / 1000);
 }
 
+if (!sections.includes('lab')) process.exit(0);
 const labParams = { ...defaultConfig().params, arms };
 const labProblem = labProblemFromParams(labParams, 0, Array.from({ length: arms }, (_, j) => 0.1 * j));
 const labRange = pickHistogramRange(analyzeLab(labProblem));

@@ -22,7 +22,9 @@ for round in $(seq 1 "$rounds"); do
   for kit in $order; do
     dir=$PWD; [ $kit = base ] && dir=$work/base
     echo "bench-against: round $round of $rounds, $kit" >&2
-    (cd "$dir" && npx tsx bench/run.ts "$@" --json "$work/$kit-$round.jsonl" >/dev/null)
+    # Only the engine rows are compared: skip the other sections where that bench has them.
+    only=(); (cd "$dir" && npx tsx bench/run.ts --help | grep -q -- --sections) && only=(--sections engines)
+    (cd "$dir" && npx tsx bench/run.ts "$@" "${only[@]}" --json "$work/$kit-$round.jsonl" >/dev/null)
   done
 done
 
@@ -34,6 +36,7 @@ for (const file of fs.readdirSync(dir).filter((f) => f.endsWith('.jsonl'))) {
   const kit = file.startsWith('base') ? 'base' : 'this';
   for (const line of fs.readFileSync(`${dir}/${file}`, 'utf8').split('\n').filter(Boolean)) {
     const r = JSON.parse(line);
+    if (r.agentStepsPerSec === undefined) continue; // the lab's and the algorithms' rows: not compared here
     const name = `${r.engine} N=${r.agents}` + (r.statsEvery > 0 ? ` stats every ${r.statsEvery}${r.statsEvery > 1 ? ` (${r.windowStats})` : ''}` : '');
     if (!rates[kit].has(name)) rates[kit].set(name, []);
     rates[kit].get(name).push(r.agentStepsPerSec);

@@ -15,6 +15,10 @@ override kArms: u32 = 10u;
 override kStats: bool = true;
 // Rows hold the statistics of each window's last step only (params.windowStats = 'last').
 override kLastStepRows: bool = false;
+// Some group batches, normalises its advantages or adds an entropy bonus (plan.generalStep):
+// without it only the plain one-sample step is compiled, at the speed it had before batches
+// (SwiftShader runs both sides of a branch, so an unused batch loop would still cost).
+override kGeneralStep: bool = false;
 // Partial records per workgroup and row: 1, or one per subgroup (reduce_subgroups.wgsl).
 override kRecordsPerWorkgroup: u32 = 1u;
 
@@ -35,7 +39,16 @@ struct GroupParams {
   halted: u32,
   // 1: step 1's average and ema baselines are its own reward (params.baselineStart 'first-reward').
   baselineFromFirstReward: u32,
+  batch: u32,
+  advantageNorm: u32,
+  // lr / T / batch, and lr / T * entropy coefficient (computed once on the CPU, in f32).
+  lrOverTemperatureBatch: f32,
+  lrEntropy: f32,
+  entropy: f32,
+  pad0: u32,
   pad1: u32,
+  pad2: u32,
+  pad3: u32,
   means: array<f32, kMaxArms>,
 }
 
@@ -81,6 +94,9 @@ var<private> acc: array<f32, kAccScalars>;
 var<private> accProb: array<f32, kArmCapacity>;
 var<private> accGrad: array<f32, kArmCapacity>;
 var<private> accGrad2: array<f32, kArmCapacity>;
+// A step's change to each preference, and its gradient estimate (per unit lr), over its batch.
+var<private> delta: array<f32, kArmCapacity>;
+var<private> batchGradient: array<f32, kArmCapacity>;
 var<private> weightSum: f32;
 
 fn statCount() -> u32 {
@@ -154,12 +170,16 @@ var<private> rewardMean: f32;
 var<private> ema: f32;
 var<private> optimalArm: u32;
 var<private> bestMean: f32;
-var<private> lrOverTemperature: f32;
 var<private> invTemperature: f32;
 var<private> baselineMode: u32;
 var<private> baselineRate: f32;
 var<private> baselineInit: f32;
 var<private> baselineFromFirstReward: bool;
+var<private> batch: u32;
+var<private> advantageNorm: u32;
+var<private> lrOverTemperatureBatch: f32;
+var<private> lrEntropy: f32;
+var<private> entropyCoefficient: f32;
 var<private> env: u32;
 var<private> offset: f32;
 var<private> scale: f32;
@@ -172,18 +192,40 @@ fn scoreDirection(isAction: bool, prob: f32) -> f32 {
   return select(0.0, 1.0, isAction) - prob;
 }
 
-// The statistics of the action just taken, under the policy it was drawn from (before the update).
-fn accumulateActionStats(action: u32, reward: f32, baseline: f32, advantage: f32, referenceBaseline: f32, factor: f32) {
+// The statistics of a plain step's one sample, under the policy it was drawn from.
+fn accumulateSampleStats(sample: Sample) {
   acc[kAccCount] += 1.0;
-  acc[kAccReward] += reward;
-  acc[kAccOptimal] += select(0.0, 1.0, action == optimalArm);
-  acc[kAccBaseline] += baseline;
-  acc[kAccAdvantage] += advantage;
-  acc[kAccExactVar] += exactGradientVariance(referenceBaseline, factor, invTemperature);
-  let scaledAdvantage = advantage * invTemperature;
+  acc[kAccReward] += sample.reward;
+  acc[kAccOptimal] += select(0.0, 1.0, sample.action == optimalArm);
+  acc[kAccBaseline] += sample.baseline;
+  acc[kAccAdvantage] += sample.advantage;
+  acc[kAccExactVar] += exactGradientVariance(sample.referenceBaseline, sample.factor, invTemperature);
+  let scaledAdvantage = sample.advantage * invTemperature;
   var squaredNorm = 0.0;
   for (var j = 0u; j < kArms; j++) {
-    let gradient = scaledAdvantage * scoreDirection(j == action, probs[j]);
+    let gradient = scaledAdvantage * scoreDirection(j == sample.action, probs[j]);
+    accGrad[j] += gradient;
+    accGrad2[j] += gradient * gradient;
+    squaredNorm += gradient * gradient;
+  }
+  acc[kAccSqNorm] += squaredNorm;
+  acc[kAccSqNorm2] += squaredNorm * squaredNorm;
+}
+
+// The statistics of the step just taken (its batch, under the policy it was drawn from): the
+// per-sample quantities as the batch's means, the gradient estimate and its exact variance as
+// those of the update.
+fn accumulateBatchStats(sums: BatchSums) {
+  let batchF = f32(batch);
+  acc[kAccCount] += 1.0;
+  acc[kAccReward] += sums.reward / batchF;
+  acc[kAccOptimal] += sums.optimal / batchF;
+  acc[kAccBaseline] += sums.baseline / batchF;
+  acc[kAccAdvantage] += sums.advantage / batchF;
+  acc[kAccExactVar] += sums.exactVariance / (batchF * batchF);
+  var squaredNorm = 0.0;
+  for (var j = 0u; j < kArms; j++) {
+    let gradient = batchGradient[j] / batchF;
     accGrad[j] += gradient;
     accGrad2[j] += gradient * gradient;
     squaredNorm += gradient * gradient;
@@ -209,68 +251,176 @@ fn accumulatePolicyStats() {
   acc[kAccProbOptimal] += probs[optimalArm];
 }
 
-// One step of the loaded agent (the private variables above). `withStats` is a constant at every
-// call, so each call site compiles to a kernel with or without the statistics: SwiftShader
-// runs both sides of a branch, and this keeps unmeasured steps free of their cost.
+struct Sample {
+  action: u32,
+  reward: f32,
+  baseline: f32,
+  advantage: f32,
+  // The advantage as factor * (R - referenceBaseline), both fixed before the draw: what the
+  // exact variance needs (only the inclusive average differs from (1, baseline)).
+  referenceBaseline: f32,
+  factor: f32,
+}
+
+struct BatchSums {
+  reward: f32,
+  optimal: f32,
+  baseline: f32,
+  advantage: f32,
+  exactVariance: f32,
+}
+
+// Sample `index` of step `stepIndex`'s batch (AgentStepper's #drawSample): the action, the reward,
+// R - b, and the running baselines advanced (`rewardCount` rewards including this one).
+fn drawSample(stepIndex: u32, index: u32, rewardCount: u32) -> Sample {
+  let words = philox4x32(vec4<u32>(stepIndex, kPurposeStep, index, 0u), vec2<u32>(uniforms.seed, localAgent));
+  var sample: Sample;
+  sample.action = sampleArm(uniformFromU32(words.x));
+  let action = sample.action;
+  var reward: f32;
+  if (env == kEnvBernoulli) {
+    reward = select(offset, offset + scale, uniformFromU32(words.y) < armValue[action]);
+  } else if (rewardSd == 0.0) {
+    reward = armMean[action];
+  } else {
+    reward = armMean[action] + rewardSd * normalFromU32Pair(words.y, words.z);
+  }
+  sample.reward = reward;
+
+  let countF = f32(rewardCount);
+  // No history before the first reward: with baselineFromFirstReward the average and ema
+  // baselines take it (advantage 0), else baselineInit (AgentStepper.takeStep says more).
+  let firstFromReward = rewardCount == 1u && baselineFromFirstReward;
+  var baseline = 0.0;
+  sample.factor = 1.0;
+  switch (baselineMode) {
+    case kBaselineAverage: {
+      baseline = select(rewardMean, select(baselineInit, reward, firstFromReward), rewardCount == 1u);
+      sample.factor = select(1.0, 0.0, firstFromReward);
+      sample.referenceBaseline = baseline;
+    }
+    case kBaselineAverageInclusive: {
+      // Mean including this reward: R - b = ((n - 1) / n) (R - mean of earlier rewards).
+      baseline = rewardMean + (reward - rewardMean) / countF;
+      sample.factor = (countF - 1.0) / countF;
+      sample.referenceBaseline = rewardMean;
+    }
+    case kBaselineEma: {
+      baseline = select(ema, reward, firstFromReward);
+      sample.factor = select(1.0, 0.0, firstFromReward);
+      sample.referenceBaseline = baseline;
+    }
+    default: {
+      sample.referenceBaseline = 0.0;
+    }
+  }
+  sample.baseline = baseline;
+  sample.advantage = reward - baseline;
+  rewardMean = rewardMean + (reward - rewardMean) / countF;
+  ema = select(ema + baselineRate * (reward - ema), reward, firstFromReward);
+  return sample;
+}
+
+// lr * beta * dH/dtheta_j into the step's change, dH/dtheta_j = -(pi_j / T) (log pi_j + H)
+// (AgentStepper's #addEntropyBonus); beta * dH/dtheta_j (times the batch) into its gradient.
+fn addEntropyBonus(withStats: bool) {
+  var maxPref = prefs[0];
+  for (var j = 0u; j < kArms; j++) { maxPref = max(maxPref, prefs[j]); }
+  let logSum = log(weightSum);
+  var weighted = 0.0;
+  for (var j = 0u; j < kArms; j++) { weighted += probs[j] * (prefs[j] - maxPref) * invTemperature; }
+  let entropy = logSum - weighted;
+  for (var j = 0u; j < kArms; j++) {
+    let logProb = (prefs[j] - maxPref) * invTemperature - logSum;
+    let direction = -(probs[j] * (logProb + entropy));
+    delta[j] += lrEntropy * direction;
+    if (withStats) { batchGradient[j] += entropyCoefficient * invTemperature * direction * f32(batch); }
+  }
+}
+
+// One step of the loaded agent (the private variables above) (AgentStepper.takeStep). `withStats`
+// is a constant at every call, so each call site compiles to a kernel with or without the
+// statistics: SwiftShader runs both sides of a branch, and this keeps unmeasured steps free of
+// their cost.
 fn takeStep(stepIndex: u32, withStats: bool) {
   if (isActive && healthy) {
-    let words = philox4x32(vec4<u32>(stepIndex, kPurposeStep, 0u, 0u), vec2<u32>(uniforms.seed, localAgent));
-    let action = sampleArm(uniformFromU32(words.x));
-
-    var reward: f32;
-    if (env == kEnvBernoulli) {
-      reward = select(offset, offset + scale, uniformFromU32(words.y) < armValue[action]);
-    } else if (rewardSd == 0.0) {
-      reward = armMean[action];
-    } else {
-      reward = armMean[action] + rewardSd * normalFromU32Pair(words.y, words.z);
-    }
-
-    let stepF = f32(stepIndex);
-    // No history before the first reward: with baselineFromFirstReward the average and ema
-    // baselines take it (advantage 0), else baselineInit (AgentStepper.takeStep says more).
-    let firstFromReward = stepIndex == 1u && baselineFromFirstReward;
-    var baseline = 0.0;
-    var factor = 1.0;
-    var referenceBaseline = 0.0;
-    switch (baselineMode) {
-      case kBaselineAverage: {
-        baseline = select(rewardMean, select(baselineInit, reward, firstFromReward), stepIndex == 1u);
-        referenceBaseline = baseline;
-        factor = select(1.0, 0.0, firstFromReward);
-      }
-      case kBaselineAverageInclusive: {
-        // Mean including this reward: R - b = ((t - 1) / t) (R - mean of earlier rewards).
-        baseline = rewardMean + (reward - rewardMean) / stepF;
-        factor = (stepF - 1.0) / stepF;
-        referenceBaseline = rewardMean;
-      }
-      case kBaselineEma: {
-        baseline = select(ema, reward, firstFromReward);
-        referenceBaseline = baseline;
-        factor = select(1.0, 0.0, firstFromReward);
-      }
-      default: {}
-    }
-    let advantage = reward - baseline;
-
-    if (withStats) { accumulateActionStats(action, reward, baseline, advantage, referenceBaseline, factor); }
-
-    // REINFORCE for every arm: theta_j += lr * (R - b) * (1[j = a] - pi_j) / T.
-    let coefficient = lrOverTemperature * advantage;
-    for (var j = 0u; j < kArms; j++) {
-      prefs[j] = prefs[j] + coefficient * scoreDirection(j == action, probs[j]);
-      // abs(x) <= max finite f32 is false for inf and NaN alike.
-      if (!(abs(prefs[j]) <= 3.4028234663852886e38)) { healthy = false; }
-    }
-    rewardMean = rewardMean + (reward - rewardMean) / stepF;
-    ema = select(ema + baselineRate * (reward - ema), reward, firstFromReward);
+    if (kGeneralStep) { takeGeneralStep(stepIndex, withStats); } else { takePlainStep(stepIndex, withStats); }
     if (!healthy) {
       atomicMin(&divergedAt[groupIndex], stepIndex);
     }
     policy(invTemperature);
 
     if (withStats && healthy) { accumulatePolicyStats(); }
+  }
+}
+
+// One sample, one update: theta_j += lr * (R - b) * (1[j = a] - pi_j) / T.
+fn takePlainStep(stepIndex: u32, withStats: bool) {
+  let sample = drawSample(stepIndex, 0u, stepIndex);
+  if (withStats) { accumulateSampleStats(sample); }
+  let coefficient = lrOverTemperatureBatch * sample.advantage;
+  for (var j = 0u; j < kArms; j++) {
+    prefs[j] = prefs[j] + coefficient * scoreDirection(j == sample.action, probs[j]);
+    // abs(x) <= max finite f32 is false for inf and NaN alike.
+    if (!(abs(prefs[j]) <= 3.4028234663852886e38)) { healthy = false; }
+  }
+}
+
+// `batch` samples, then one update from their mean, with the batch's advantages normalised and
+// an entropy bonus where the group asks (AgentStepper.takeStep).
+fn takeGeneralStep(stepIndex: u32, withStats: bool) {
+  let firstReward = (stepIndex - 1u) * batch;
+  var shift = 0.0;
+  var normScale = 1.0;
+  if (advantageNorm == kAdvantageNormBatch) {
+    // The batch's advantages replayed for their mean and sd (the same counter-based draws).
+    let savedMean = rewardMean;
+    let savedEma = ema;
+    var sum = 0.0;
+    var sumSquares = 0.0;
+    for (var i = 0u; i < batch; i++) {
+      let sample = drawSample(stepIndex, i, firstReward + i + 1u);
+      sum += sample.advantage;
+      sumSquares += sample.advantage * sample.advantage;
+    }
+    rewardMean = savedMean;
+    ema = savedEma;
+    shift = sum / f32(batch);
+    normScale = 1.0 / (sqrt(max(0.0, sumSquares / f32(batch) - shift * shift)) + kAdvantageEpsilon);
+  }
+
+  for (var j = 0u; j < kArms; j++) { delta[j] = 0.0; }
+  if (withStats) { for (var j = 0u; j < kArms; j++) { batchGradient[j] = 0.0; } }
+  var sums = BatchSums(0.0, 0.0, 0.0, 0.0, 0.0);
+  for (var i = 0u; i < batch; i++) {
+    let sample = drawSample(stepIndex, i, firstReward + i + 1u);
+    var advantage = sample.advantage;
+    if (advantageNorm == kAdvantageNormBatch) { advantage = (advantage - shift) * normScale; }
+    // REINFORCE for every arm: theta_j += lr / batch * A * (1[j = a] - pi_j) / T.
+    let coefficient = lrOverTemperatureBatch * advantage;
+    for (var j = 0u; j < kArms; j++) { delta[j] += coefficient * scoreDirection(j == sample.action, probs[j]); }
+    if (withStats) {
+      sums.reward += sample.reward;
+      sums.optimal += select(0.0, 1.0, sample.action == optimalArm);
+      sums.baseline += sample.baseline;
+      sums.advantage += sample.advantage;
+      if (advantageNorm != kAdvantageNormBatch) {
+        sums.exactVariance += exactGradientVariance(sample.referenceBaseline, sample.factor, invTemperature);
+      } else if (sample.factor != 0.0) {
+        // Normalised: the same estimator with the baseline moved by m / f, scaled by s f (AgentStepper's #exactVariance).
+        sums.exactVariance += exactGradientVariance(sample.referenceBaseline + shift / sample.factor, sample.factor * normScale, invTemperature);
+      }
+      let scaledAdvantage = advantage * invTemperature;
+      for (var j = 0u; j < kArms; j++) { batchGradient[j] += scaledAdvantage * scoreDirection(j == sample.action, probs[j]); }
+    }
+  }
+  if (entropyCoefficient > 0.0) { addEntropyBonus(withStats); }
+
+  if (withStats) { accumulateBatchStats(sums); }
+
+  for (var j = 0u; j < kArms; j++) {
+    prefs[j] = prefs[j] + delta[j];
+    if (!(abs(prefs[j]) <= 3.4028234663852886e38)) { healthy = false; }
   }
 }
 
@@ -311,12 +461,16 @@ fn main(
     if (workgroupIndex >= groups[g].firstWorkgroup) { groupIndex = g; }
   }
   // Fields one by one: a copy of the whole struct (with its 64 means) costs private memory.
-  lrOverTemperature = groups[groupIndex].lrOverTemperature;
   invTemperature = groups[groupIndex].invTemperature;
   baselineMode = groups[groupIndex].baseline;
   baselineRate = groups[groupIndex].baselineRate;
   baselineInit = groups[groupIndex].baselineInit;
   baselineFromFirstReward = groups[groupIndex].baselineFromFirstReward == 1u;
+  batch = groups[groupIndex].batch;
+  advantageNorm = groups[groupIndex].advantageNorm;
+  lrOverTemperatureBatch = groups[groupIndex].lrOverTemperatureBatch;
+  lrEntropy = groups[groupIndex].lrEntropy;
+  entropyCoefficient = groups[groupIndex].entropy;
   env = groups[groupIndex].env;
   offset = groups[groupIndex].offset;
   scale = groups[groupIndex].scale;

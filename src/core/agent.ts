@@ -10,7 +10,7 @@
 import { normalFromU32Pair, philox4x32, uniformFromU32 } from './philox.ts';
 import { entropyOf, exactGradientVariance, sampleArm, scoreDirection, softmaxInto } from './policy.ts';
 import { type Params, resolvedMeans } from './schema.ts';
-import { kAcc, kPurpose, recordBlocks } from './shared-constants.ts';
+import { kAcc, kAdvantageEpsilon, kPurpose, recordBlocks } from './shared-constants.ts';
 
 const f32 = Math.fround;
 /** Read in every step: a plain binding rather than a property of `kPurpose`. */
@@ -29,6 +29,15 @@ export function armNormal(seed: number, agent: number, arm: number, words: Uint3
 /** The f32 constants a group's step uses, derived once from its parameters. */
 export interface StepConstants {
   lrOverTemperature: number;
+  /** lr / T / batch: each sample's share of the update. */
+  lrOverTemperatureBatch: number;
+  batch: number;
+  advantageNorm: Params['advantageNorm'];
+  /** The entropy bonus's coefficient beta, and lr / T * beta. */
+  entropy: number;
+  lrEntropy: number;
+  /** isPlainStep: takeStep's one-sample path. */
+  plain: boolean;
   invTemperature: number;
   baseline: Params['baseline'];
   baselineRate: number;
@@ -45,10 +54,22 @@ export interface StepConstants {
   means: Float32Array;
 }
 
+/** One sample, one update, nothing added: the step as the lesson writes it (and the fastest). */
+export function isPlainStep(params: Pick<Params, 'batch' | 'advantageNorm' | 'entropy'>): boolean {
+  return params.batch === 1 && params.advantageNorm === 'none' && params.entropy === 0;
+}
+
 export function stepConstants(params: Params): StepConstants {
   const invTemperature = f32(1 / params.temperature);
+  const lrOverTemperature = f32(f32(params.lr) * invTemperature);
   return {
-    lrOverTemperature: f32(f32(params.lr) * invTemperature),
+    lrOverTemperature,
+    lrOverTemperatureBatch: f32(lrOverTemperature / params.batch),
+    batch: params.batch,
+    advantageNorm: params.advantageNorm,
+    entropy: f32(params.entropy),
+    lrEntropy: f32(lrOverTemperature * f32(params.entropy)),
+    plain: isPlainStep(params),
     invTemperature,
     baseline: params.baseline,
     baselineRate: f32(params.baselineRate),
@@ -80,15 +101,25 @@ export class AgentStepper {
   readonly armMean: Float32Array;
   readonly armVariance: Float64Array;
   readonly words = new Uint32Array(4);
+  /** The step's change to each preference, summed over the batch. */
+  readonly #delta: Float32Array;
+  /** The step's gradient estimate per arm (per unit lr), for the statistics. */
+  readonly gradient: Float64Array;
   readonly #blocks: { prob: number; grad: number; grad2: number };
   weightSum = 1;
   optimalArm = 0;
   bestMean = 0;
-  // Outputs of the last `takeStep`.
+  // Outputs of the last `takeStep`: its first sample, and its batch's sums.
   action = 0;
   reward = 0;
   baseline = 0;
   advantage = 0;
+  rewardSum = 0;
+  optimalCount = 0;
+  baselineSum = 0;
+  advantageSum = 0;
+  /** Sum over the batch of each sample's exact variance (the mean's is this / batch^2). */
+  exactVarianceSum = 0;
   /**
    * The advantage as factor * (R - referenceBaseline) with both fixed before the reward is drawn:
    * what the exact variance needs. Only the inclusive average differs from (1, baseline).
@@ -104,6 +135,8 @@ export class AgentStepper {
     this.probs = new Float32Array(arms);
     this.armMean = new Float32Array(arms);
     this.armVariance = new Float64Array(arms);
+    this.#delta = new Float32Array(arms);
+    this.gradient = new Float64Array(arms);
     this.#blocks = recordBlocks(arms);
   }
 
@@ -130,26 +163,24 @@ export class AgentStepper {
   }
 
   /**
-   * Step `step` (1-based) of agent `agent`: sample from the current policy, draw the reward,
-   * form the advantage, apply REINFORCE to every arm and update the baseline state:
-   *   theta_j += lr * (R - b) * (1[j = a] - pi_j) / T
-   * (the gradient of log softmax: d log pi_a / d theta_j = (1[j = a] - pi_j) / T).
-   * `stateIndex` addresses rewardMean/ema; `agent` keys the random numbers.
+   * Sample `index` of step `step`'s batch: draws the action (counter (step, purpose step, index,
+   * 0)) and the reward, forms R - b and advances the running baselines (`rewardCount` rewards
+   * including this one). Leaves them in action, reward, baseline, advantage, advantageFactor,
+   * referenceBaseline.
    */
-  takeStep(
-    prefs: Float32Array,
-    offset: number,
+  #drawSample(
     rewardMean: Float32Array,
     ema: Float32Array,
     stateIndex: number,
     agent: number,
     step: number,
+    index: number,
+    rewardCount: number,
     c: StepConstants,
   ): void {
-    const k = this.arms;
     const words = this.words;
-    philox4x32(step, kStepPurpose, 0, 0, this.seed, agent, words);
-    const action = sampleArm(this.weights, k, this.weightSum, uniformFromU32(words[0]));
+    philox4x32(step, kStepPurpose, index, 0, this.seed, agent, words);
+    const action = sampleArm(this.weights, this.arms, this.weightSum, uniformFromU32(words[0]));
 
     let reward: number;
     if (c.env === 'bernoulli') {
@@ -163,18 +194,18 @@ export class AgentStepper {
     const previousMean = rewardMean[stateIndex];
     // Before any reward is seen a running baseline has no history: with baselineFromFirstReward
     // it takes the first reward itself (advantage 0, no unbaselined first update), else its init.
-    const firstFromReward = step === 1 && c.baselineFromFirstReward;
+    const firstFromReward = rewardCount === 1 && c.baselineFromFirstReward;
     let baseline = 0;
     this.advantageFactor = 1;
     switch (c.baseline) {
       case 'average':
-        baseline = step === 1 ? (firstFromReward ? reward : c.baselineInit) : previousMean;
+        baseline = rewardCount === 1 ? (firstFromReward ? reward : c.baselineInit) : previousMean;
         if (firstFromReward) this.advantageFactor = 0;
         break;
       case 'average-inclusive':
-        // Mean including this reward: R - b = ((t - 1) / t) (R - mean of the earlier rewards).
-        baseline = f32(previousMean + f32(f32(reward - previousMean) / step));
-        this.advantageFactor = (step - 1) / step;
+        // Mean including this reward: R - b = ((n - 1) / n) (R - mean of the earlier rewards).
+        baseline = f32(previousMean + f32(f32(reward - previousMean) / rewardCount));
+        this.advantageFactor = (rewardCount - 1) / rewardCount;
         break;
       case 'ema':
         baseline = firstFromReward ? reward : ema[stateIndex];
@@ -182,26 +213,208 @@ export class AgentStepper {
         break;
     }
     this.referenceBaseline = c.baseline === 'average-inclusive' ? previousMean : baseline;
-    const advantage = f32(reward - baseline);
     this.action = action;
     this.reward = reward;
     this.baseline = baseline;
-    this.advantage = advantage;
+    this.advantage = f32(reward - baseline);
+    rewardMean[stateIndex] = f32(previousMean + f32(f32(reward - previousMean) / rewardCount));
+    ema[stateIndex] = firstFromReward ? reward : f32(ema[stateIndex] + f32(c.baselineRate * f32(reward - ema[stateIndex])));
+  }
 
-    const coefficient = f32(c.lrOverTemperature * advantage);
+  /**
+   * Step `step` (1-based) of agent `agent`: draw `batch` samples from the current policy, each
+   * with its reward and advantage R - b, and apply REINFORCE with their mean to every arm:
+   *   theta_j += lr / batch * sum_i A_i * (1[j = a_i] - pi_j) / T   (+ lr * beta * dH/dtheta_j)
+   * (the gradient of log softmax: d log pi_a / d theta_j = (1[j = a] - pi_j) / T). The running
+   * baselines advance sample by sample, so each sample's baseline comes from rewards drawn before
+   * it: unbiased. advantageNorm 'batch' replaces A_i by (A_i - mean) / (sd + 1e-8) over the
+   * batch, which first replays the batch's draws (counter-based: the same numbers) for mean and
+   * sd. The entropy bonus adds the gradient of beta * H(pi) = -beta sum pi log pi:
+   *   dH/dtheta_j = -(pi_j / T) (log pi_j + H).
+   * `stateIndex` addresses rewardMean/ema; `agent` keys the random numbers. With `measured`, the
+   * batch's sums and the gradient estimate are kept for `accumulateActionStats`.
+   */
+  takeStep(
+    prefs: Float32Array,
+    offset: number,
+    rewardMean: Float32Array,
+    ema: Float32Array,
+    stateIndex: number,
+    agent: number,
+    step: number,
+    c: StepConstants,
+    measured = true,
+  ): void {
+    const k = this.arms;
+    if (c.plain) {
+      // One sample, one update (accumulateActionStats reads the sample itself): the step kept as
+      // small as it was before batches, so that V8 still compiles the engine's loop as one piece.
+      this.#drawSample(rewardMean, ema, stateIndex, agent, step, 0, step, c);
+      const action = this.action;
+      const coefficient = f32(c.lrOverTemperature * this.advantage);
+      let healthy = true;
+      for (let j = 0; j < k; j++) {
+        const updated = f32(prefs[offset + j] + f32(coefficient * f32(scoreDirection(j, action, this.probs))));
+        prefs[offset + j] = updated;
+        if (!(Math.abs(updated) <= 3.4028234663852886e38)) healthy = false;
+      }
+      this.healthy = healthy;
+      return;
+    }
+    const batch = c.batch;
+    const firstReward = (step - 1) * batch;
+    let shift = 0;
+    let normScale = 1;
+    if (c.advantageNorm === 'batch') {
+      const savedMean = rewardMean[stateIndex];
+      const savedEma = ema[stateIndex];
+      let sum = 0;
+      let sumSquares = 0;
+      for (let i = 0; i < batch; i++) {
+        this.#drawSample(rewardMean, ema, stateIndex, agent, step, i, firstReward + i + 1, c);
+        sum = f32(sum + this.advantage);
+        sumSquares = f32(sumSquares + f32(this.advantage * this.advantage));
+      }
+      rewardMean[stateIndex] = savedMean;
+      ema[stateIndex] = savedEma;
+      shift = f32(sum / batch);
+      const variance = Math.max(0, f32(f32(sumSquares / batch) - f32(shift * shift)));
+      normScale = f32(1 / f32(f32(Math.sqrt(variance)) + kAdvantageEpsilon));
+    }
+
+    const delta = this.#delta;
+    const gradient = this.gradient;
+    delta.fill(0);
+    if (measured) gradient.fill(0);
+    let rewardSum = 0;
+    let optimalCount = 0;
+    let baselineSum = 0;
+    let advantageSum = 0;
+    let exactVarianceSum = 0;
+    let firstAction = 0;
+    let firstReward_ = 0;
+    let firstBaseline = 0;
+    let firstAdvantage = 0;
+    for (let i = 0; i < batch; i++) {
+      this.#drawSample(rewardMean, ema, stateIndex, agent, step, i, firstReward + i + 1, c);
+      const action = this.action;
+      const advantage = c.advantageNorm === 'batch' ? f32(f32(this.advantage - shift) * normScale) : this.advantage;
+      const coefficient = f32(c.lrOverTemperatureBatch * advantage);
+      for (let j = 0; j < k; j++) delta[j] = f32(delta[j] + f32(coefficient * f32(scoreDirection(j, action, this.probs))));
+      if (measured) {
+        rewardSum += this.reward;
+        if (action === this.optimalArm) optimalCount++;
+        baselineSum += this.baseline;
+        advantageSum += this.advantage;
+        exactVarianceSum += this.#exactVariance(c, shift, normScale);
+        const scaledAdvantage = advantage * c.invTemperature;
+        for (let j = 0; j < k; j++) gradient[j] += scaledAdvantage * scoreDirection(j, action, this.probs);
+      }
+      if (i === 0) {
+        firstAction = action;
+        firstReward_ = this.reward;
+        firstBaseline = this.baseline;
+        firstAdvantage = this.advantage;
+      }
+    }
+    if (c.entropy > 0) this.#addEntropyBonus(prefs, offset, c, measured);
+
     let healthy = true;
     for (let j = 0; j < k; j++) {
-      const updated = f32(prefs[offset + j] + f32(coefficient * f32(scoreDirection(j, action, this.probs))));
+      const updated = f32(prefs[offset + j] + delta[j]);
       prefs[offset + j] = updated;
       if (!(Math.abs(updated) <= 3.4028234663852886e38)) healthy = false;
     }
-    rewardMean[stateIndex] = f32(previousMean + f32(f32(reward - previousMean) / step));
-    ema[stateIndex] = firstFromReward ? reward : f32(ema[stateIndex] + f32(c.baselineRate * f32(reward - ema[stateIndex])));
+    this.action = firstAction;
+    this.reward = firstReward_;
+    this.baseline = firstBaseline;
+    this.advantage = firstAdvantage;
+    this.rewardSum = rewardSum;
+    this.optimalCount = optimalCount;
+    this.baselineSum = baselineSum;
+    this.advantageSum = advantageSum;
+    this.exactVarianceSum = exactVarianceSum;
     this.healthy = healthy;
   }
 
-  /** Adds the statistics of the action just taken (under the policy it was drawn from) to the record at `record[base ..]`. */
+  /**
+   * Exact variance of the last sample's gradient estimate, given its reference baseline and
+   * factor. Normalised (advantageNorm 'batch'), A' = s (A - m) = s f (R - (ref + m / f)): the same
+   * estimator with the baseline moved by m / f and scaled by s f, taking the batch's m and s as
+   * fixed (they are drawn from the batch itself, so this is close, not exact). A sample whose
+   * factor is 0 (the very first reward) then contributes -s m (1[j = a] - pi_j) / T, left out.
+   */
+  #exactVariance(c: StepConstants, shift: number, normScale: number): number {
+    const k = this.arms;
+    if (c.advantageNorm !== 'batch') {
+      return exactGradientVariance(this.probs, this.armMean, this.armVariance, k, this.referenceBaseline, this.advantageFactor, c.invTemperature);
+    }
+    const factor = this.advantageFactor;
+    if (factor === 0) return 0;
+    return exactGradientVariance(
+      this.probs, this.armMean, this.armVariance, k, this.referenceBaseline + shift / factor, factor * normScale, c.invTemperature,
+    );
+  }
+
+  /** Adds lr * beta * dH/dtheta_j to the step's change (and beta * dH/dtheta_j to its gradient). */
+  #addEntropyBonus(prefs: Float32Array, offset: number, c: StepConstants, measured: boolean): void {
+    const k = this.arms;
+    const probs = this.probs;
+    let max = prefs[offset];
+    for (let j = 1; j < k; j++) max = Math.max(max, prefs[offset + j]);
+    const logSum = f32(Math.log(this.weightSum));
+    const entropy = f32(entropyOf(prefs, offset, k, c.invTemperature, probs, this.weightSum));
+    for (let j = 0; j < k; j++) {
+      const logProb = f32(f32(f32(prefs[offset + j] - max) * c.invTemperature) - logSum);
+      // -pi_j (log pi_j + H); the 1 / T is in lrEntropy (and in the gradient below).
+      const direction = f32(-f32(probs[j] * f32(logProb + entropy)));
+      this.#delta[j] = f32(this.#delta[j] + f32(c.lrEntropy * direction));
+      // Times the batch: accumulateActionStats divides the summed gradient by it.
+      if (measured) this.gradient[j] += c.entropy * c.invTemperature * direction * c.batch;
+    }
+  }
+
+  /**
+   * Adds the statistics of the step just taken (its batch, under the policy it was drawn from) to
+   * the record at `record[base ..]`: per-sample quantities as the batch's means, the gradient
+   * estimate and its exact variance as those of the update.
+   */
   accumulateActionStats(record: Float64Array, base: number, c: StepConstants): void {
+    if (c.plain) {
+      this.#accumulateSampleStats(record, base, c);
+      return;
+    }
+    const k = this.arms;
+    const batch = c.batch;
+    record[base + kAcc.count] += 1;
+    record[base + kAcc.reward] += this.rewardSum / batch;
+    record[base + kAcc.optimal] += this.optimalCount / batch;
+    record[base + kAcc.baseline] += this.baselineSum / batch;
+    record[base + kAcc.advantage] += this.advantageSum / batch;
+    record[base + kAcc.exactVar] += this.exactVarianceSum / (batch * batch);
+    const grad = base + this.#blocks.grad;
+    const grad2 = base + this.#blocks.grad2;
+    let squaredNorm = 0;
+    for (let j = 0; j < k; j++) {
+      const gradient = this.gradient[j] / batch;
+      record[grad + j] += gradient;
+      record[grad2 + j] += gradient * gradient;
+      squaredNorm += gradient * gradient;
+    }
+    record[base + kAcc.sqNorm] += squaredNorm;
+    record[base + kAcc.sqNorm2] += squaredNorm * squaredNorm;
+  }
+
+  /**
+   * The last step's gradient estimate for arm `j`, per unit lr (what its update applied, over
+   * lr): for a measured general step the batch's mean, entropy term included.
+   */
+  stepGradient(j: number, c: StepConstants): number {
+    return c.plain ? this.advantage * c.invTemperature * scoreDirection(j, this.action, this.probs) : this.gradient[j] / c.batch;
+  }
+
+  /** accumulateActionStats for a plain step: its one sample, under the policy it was drawn from. */
+  #accumulateSampleStats(record: Float64Array, base: number, c: StepConstants): void {
     const k = this.arms;
     const probs = this.probs;
     const action = this.action;

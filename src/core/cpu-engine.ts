@@ -144,7 +144,7 @@ export class CpuEngine implements Engine {
         const row = Math.floor((step - firstRowStart) / window);
         // Rows of the windows' last steps only ('last') measure no other step.
         const measured = !lastOnly || step % window === 0;
-        stepper.takeStep(group.prefs, prefsOffset, group.rewardMean, group.ema, agent, agent, step, c);
+        stepper.takeStep(group.prefs, prefsOffset, group.rewardMean, group.ema, agent, agent, step, c, measured);
         if (!stepper.healthy) {
           if (divergedAt === 0 || step < divergedAt) divergedAt = step;
           break;

@@ -61,12 +61,12 @@ export const kPresets: readonly Preset[] = Object.freeze([
   ),
   preset(
     'mistake-high-variance',
-    'Mistake: noisy rewards. Same arms and learning rate, reward noise 0 beside noise 5.',
-    'Both groups have a baseline, yet the noisy one\'s gradient variance is hundreds of times larger: ' +
-      'its agents wander, some for hundreds of steps on the wrong arm, while the clean group marches to Right. ' +
-      'A baseline removes the offset of the rewards, not their noise; averaging several samples per update does.',
+    'Mistake: noisy rewards. Reward noise 0 beside noise 5, and noise 5 with 16 samples per update.',
+    'All three have a baseline, yet the noisy group\'s gradient variance is dozens of times larger: its ' +
+      'agents wander, some for hundreds of steps on the wrong arm, while the clean group marches to Right. ' +
+      'A baseline removes the offset of the rewards, not their noise; averaging a batch of 16 samples per update divides the variance by 16.',
     { ...kLeftRight, means: [0, 1], lr: 0.1, baseline: 'average', steps: 1000, agents: 5000 },
-    [{ noise: 0 }, { noise: 5 }],
+    [{ noise: 0 }, { noise: 5 }, { noise: 5, batch: 16 }],
   ),
   preset(
     'mistake-no-baseline',
@@ -79,21 +79,21 @@ export const kPresets: readonly Preset[] = Object.freeze([
   ),
   preset(
     'mistake-lr-too-high',
-    'Mistake: a learning rate that is too high. Five arms, lr 0.1, 1 and 10.',
+    'Mistake: a learning rate that is too high. Five arms, lr 0.1, 1 and 10, and lr 1 with an entropy bonus.',
     'At lr 10 one lucky reward puts nearly all the probability on one arm within a few steps: the entropy ' +
-      'drops to 0 and about half the agents are stuck on a worse arm for good. At lr 0.1 learning is slow ' +
-      'but every agent keeps exploring and ends on the best arm.',
+      'drops to 0 and about half the agents are stuck on a worse arm for good; at lr 1 a tenth still are. ' +
+      'At lr 0.1 learning is slow but sure, and at lr 1 an entropy bonus of 0.1 keeps every agent exploring until it finds the best arm.',
     { arms: 5, env: 'fixed', means: [], noise: 0.5, baseline: 'average', steps: 500, agents: 5000 },
-    [{ lr: 0.1 }, { lr: 1 }, { lr: 10 }],
+    [{ lr: 0.1 }, { lr: 1 }, { lr: 10 }, { lr: 1, entropy: 0.1 }],
   ),
   preset(
     'mistake-reward-scale',
-    'Mistake: badly scaled rewards. The same bandit with rewards x1, x1000 and x0.0001.',
+    'Mistake: badly scaled rewards. The same bandit with rewards x1, x1000 and x0.0001, and x1000 normalised.',
     'The update is proportional to R - b, so the reward\'s scale is a hidden learning rate. x1000 collapses ' +
       'every agent onto whichever arm it tried first; x0.0001 does not move from 50/50 in 300 steps; x1 learns. ' +
-      'Normalising the advantages (mean 0, standard deviation 1) makes all three learn alike.',
+      'The fourth group normalises each batch of 8 advantages to mean 0 and standard deviation 1, and x1000 learns like x1.',
     { ...kLeftRight, means: [0, 1], noise: 0.5, lr: 0.1, baseline: 'average', steps: 300, agents: 5000 },
-    [{ scale: 1 }, { scale: 1000 }, { scale: 0.0001 }],
+    [{ scale: 1 }, { scale: 1000 }, { scale: 0.0001 }, { scale: 1000, batch: 8, advantageNorm: 'batch' }],
   ),
   preset(
     'testbed',

@@ -8,7 +8,6 @@ import { type ExperimentConfig, resolveGroups } from './config.ts';
 import type { Trajectory, TrajectoryPhase } from './engine.ts';
 import type { ParamChange } from './groups.ts';
 import { philox4x32, uniformFromU32 } from './philox.ts';
-import { scoreDirection } from './policy.ts';
 import { ConfigError, type Params } from './schema.ts';
 import { kPurpose } from './shared-constants.ts';
 
@@ -112,7 +111,7 @@ export function replayAgent(
       out.initialEma = ema[0];
     }
     stepper.policy(prefs, 0, constants);
-    stepper.takeStep(prefs, 0, rewardMean, ema, 0, agent, step, constants);
+    stepper.takeStep(prefs, 0, rewardMean, ema, 0, agent, step, constants, step >= firstStep);
     if (step < firstStep) continue;
     const t = step - firstStep;
     out.probs.set(stepper.probs, t * k);
@@ -122,8 +121,7 @@ export function replayAgent(
     out.rewards[t] = stepper.reward;
     out.baselines[t] = stepper.baseline;
     out.advantages[t] = stepper.advantage;
-    const scaledAdvantage = stepper.advantage * constants.invTemperature;
-    for (let j = 0; j < k; j++) out.gradients[t * k + j] = scaledAdvantage * scoreDirection(j, stepper.action, stepper.probs);
+    for (let j = 0; j < k; j++) out.gradients[t * k + j] = stepper.stepGradient(j, constants);
     out.prefs.set(prefs, t * k);
     out.rewardMeans[t] = rewardMean[0];
     out.emas[t] = ema[0];
@@ -163,7 +161,7 @@ export function probOptimalAfter(
       const end = p + 1 < phases.length ? phases[p + 1].fromStep - 1 : step;
       for (let s = phases[p].fromStep; s <= end; s++) {
         stepper.policy(prefs, 0, constants);
-        stepper.takeStep(prefs, 0, rewardMean, ema, 0, agent, s, constants);
+        stepper.takeStep(prefs, 0, rewardMean, ema, 0, agent, s, constants, false);
       }
     }
     stepper.policy(prefs, 0, phases[phases.length - 1].constants);

@@ -15,6 +15,12 @@ export type WindowStats = (typeof kWindowStats)[number];
 export const kBaselineStarts = ['first-reward', 'init'] as const;
 export type BaselineStart = (typeof kBaselineStarts)[number];
 
+export const kAdvantageNorms = ['none', 'batch'] as const;
+export type AdvantageNorm = (typeof kAdvantageNorms)[number];
+
+/** The most samples one update may average (`batch`). */
+export const kMaxBatch = 1024;
+
 export const kEnvKinds = ['gaussian', 'fixed', 'bernoulli'] as const;
 export type EnvKind = (typeof kEnvKinds)[number];
 
@@ -35,6 +41,9 @@ export interface Params {
   baselineRate: number;
   baselineStart: BaselineStart;
   baselineInit: number;
+  batch: number;
+  advantageNorm: AdvantageNorm;
+  entropy: number;
   env: EnvKind;
   offset: number;
   scale: number;
@@ -157,6 +166,21 @@ export const kParamSpecs: readonly ParamSpec[] = [
     key: 'baselineInit', label: 'Initial baseline', type: 'float', min: -1e6, max: 1e6, defaultValue: 0,
     slider: 'linear', unit: 'reward', scope: 'group', live: false,
     help: 'Baseline before any reward is seen (average and ema modes) when Baseline starts at is init.',
+  },
+  {
+    key: 'batch', label: 'Batch', type: 'int', min: 1, max: kMaxBatch, defaultValue: 1,
+    slider: 'log', unit: 'samples', scope: 'group', live: false,
+    help: 'Samples per update: each step an agent draws this many actions and rewards with its current policy, then makes one update from their mean gradient.',
+  },
+  {
+    key: 'advantageNorm', label: 'Advantage normalisation', type: 'enum', options: kAdvantageNorms, defaultValue: 'none',
+    unit: '', scope: 'group', live: false,
+    help: "none: the update uses R - b as it is; batch: the batch's advantages are shifted and scaled to mean 0 and standard deviation 1 (plus 1e-8) before the update, so the reward's scale no longer sets the step size (needs batch > 1).",
+  },
+  {
+    key: 'entropy', label: 'Entropy bonus', type: 'float', min: 0, max: 100, defaultValue: 0,
+    slider: 'linear', unit: '', scope: 'group', live: false,
+    help: "Coefficient beta of an entropy bonus: each update also climbs beta * H(pi), which pushes probability back towards the less-tried arms and keeps exploration alive.",
   },
   {
     key: 'env', label: 'Environment', type: 'enum', options: kEnvKinds, defaultValue: 'gaussian',

@@ -1,11 +1,11 @@
 /**
  * The numbers the CPU engine and the WGSL kernels must agree on, defined once. The shader
  * composer (src/gpu/shaders.ts, `kWgslConstants`) writes each of them into the WGSL as a `const`
- * line, named as here: plain names as they are, the keys of `kAcc`, `kPurpose`, `kBaselineCode`
- * and `kEnvCode` with their prefix (`kAcc.reward` is `kAccReward`, `kBaselineCode['average-inclusive']`
+ * line, named as here: plain names as they are, the keys of `kAcc`, `kPurpose`, `kBaselineCode`,
+ * `kEnvCode` and `kAdvantageNormCode` with their prefix (`kAcc.reward` is `kAccReward`, `kBaselineCode['average-inclusive']`
  * is `kBaselineAverageInclusive`).
  */
-import type { BaselineMode, EnvKind } from './schema.ts';
+import type { AdvantageNorm, BaselineMode, EnvKind } from './schema.ts';
 
 /** Invocations per workgroup of the agent kernel: agents are placed in blocks of this many. */
 export const kWorkgroupSize = 64;
@@ -53,3 +53,6 @@ export function recordBlocks(arms: number): { prob: number; grad: number; grad2:
 
 export const kBaselineCode = { none: 0, average: 1, 'average-inclusive': 2, ema: 3 } as const satisfies Record<BaselineMode, number>;
 export const kEnvCode = { gaussian: 0, fixed: 1, bernoulli: 2 } as const satisfies Record<EnvKind, number>;
+/** Added to a batch's advantage standard deviation before dividing by it (advantageNorm 'batch'); WGSL gets it as an f32 const. */
+export const kAdvantageEpsilon = 1e-8;
+export const kAdvantageNormCode = { none: 0, batch: 1 } as const satisfies Record<AdvantageNorm, number>;

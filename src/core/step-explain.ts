@@ -87,6 +87,13 @@ export interface StepExplanation {
   /** The baselines' state after the step: mean of all rewards so far, and the ema. */
   rewardMeanAfter: number;
   emaAfter: number;
+  /**
+   * What else went into the update besides the one sample shown (a batch's other samples,
+   * normalised advantages, the entropy bonus), in words; empty for a plain step. When not
+   * empty, the arms' new preferences are the replay's own, and the per-arm arithmetic is the
+   * shown sample's share only.
+   */
+  alsoInUpdate: string[];
   /** The recomputation agrees with the replay bit for bit (it always should; a false is a bug). */
   consistent: { probs: boolean; action: boolean; prefs: boolean };
 }
@@ -162,6 +169,19 @@ export function explainStep(trajectory: Trajectory, step: number, armNames: read
 
   const stored = trajectory.prefs.subarray(t * k, (t + 1) * k);
   const storedProbs = trajectory.probs.subarray(t * k, (t + 1) * k);
+  const alsoInUpdate: string[] = [];
+  if (params.batch > 1) alsoInUpdate.push(`the mean over a batch of ${params.batch} samples (sample 1 is shown; each sample's share is divided by ${params.batch})`);
+  if (params.advantageNorm === 'batch') alsoInUpdate.push("advantages normalised over the batch (mean 0, sd 1)");
+  if (params.entropy > 0) alsoInUpdate.push(`an entropy bonus, lr · ${params.entropy} · ∂H/∂θ_j`);
+  if (alsoInUpdate.length > 0) {
+    // The new preferences are the replay's; the table's arithmetic is this sample's part.
+    after.set(stored);
+    softmaxInto(after, 0, k, invTemperature, afterWeights, afterProbs);
+    for (let j = 0; j < k; j++) {
+      arms[j].prefAfter = after[j];
+      arms[j].probAfter = afterProbs[j];
+    }
+  }
   return {
     group: trajectory.group,
     agent: trajectory.agent,
@@ -188,6 +208,7 @@ export function explainStep(trajectory: Trajectory, step: number, armNames: read
     coefficient,
     rewardMeanAfter: trajectory.rewardMeans[t],
     emaAfter: trajectory.emas[t],
+    alsoInUpdate,
     consistent: {
       probs: sameBits(probs, storedProbs),
       action: action === trajectory.actions[t],

@@ -62,7 +62,7 @@ export class AgentStepKernel {
       compute: {
         module,
         entryPoint: 'main',
-        constants: { kArms: k, kStats: plan.withStats ? 1 : 0, kLastStepRows: plan.lastStepRows ? 1 : 0, kRecordsPerWorkgroup: plan.recordsPerWorkgroup },
+        constants: { kArms: k, kStats: plan.withStats ? 1 : 0, kLastStepRows: plan.lastStepRows ? 1 : 0, kGeneralStep: plan.generalStep ? 1 : 0, kRecordsPerWorkgroup: plan.recordsPerWorkgroup },
       },
     });
     this.#bindGroup = device.createBindGroup({

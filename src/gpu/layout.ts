@@ -4,13 +4,13 @@
  */
 import type { StepConstants } from '../core/agent.ts';
 import { kMaxArms } from '../core/schema.ts';
-import { kBaselineCode, kEnvCode, kMaxGroups } from '../core/shared-constants.ts';
+import { kAdvantageNormCode, kBaselineCode, kEnvCode, kMaxGroups } from '../core/shared-constants.ts';
 
-export const kGroupParamsBytes = 16 * 4 + kMaxArms * 4;
+export const kGroupParamsBytes = 24 * 4 + kMaxArms * 4;
 export const kGroupParamsFields = [
   'lrOverTemperature', 'invTemperature', 'baseline', 'baselineRate', 'baselineInit', 'env', 'offset',
-  'scale', 'spread', 'rewardSd', 'agents', 'firstWorkgroup', 'workgroups', 'halted', 'baselineFromFirstReward', 'pad1',
-  'means',
+  'scale', 'spread', 'rewardSd', 'agents', 'firstWorkgroup', 'workgroups', 'halted', 'baselineFromFirstReward', 'batch',
+  'advantageNorm', 'lrOverTemperatureBatch', 'lrEntropy', 'entropy', 'pad0', 'pad1', 'pad2', 'pad3', 'means',
 ] as const;
 
 export const kStepUniformsBytes = 12 * 4;
@@ -52,8 +52,16 @@ export function packGroupParams(
   u(12, placement.workgroups);
   u(13, halted ? 1 : 0);
   u(14, c.baselineFromFirstReward ? 1 : 0);
-  u(15, 0);
-  for (let j = 0; j < kMaxArms; j++) f(16 + j, j < c.means.length ? c.means[j] : 0);
+  u(15, c.batch);
+  u(16, kAdvantageNormCode[c.advantageNorm]);
+  f(17, c.lrOverTemperatureBatch);
+  f(18, c.lrEntropy);
+  f(19, c.entropy);
+  u(20, 0);
+  u(21, 0);
+  u(22, 0);
+  u(23, 0);
+  for (let j = 0; j < kMaxArms; j++) f(24 + j, j < c.means.length ? c.means[j] : 0);
 }
 
 export interface StepUniforms {

@@ -4,6 +4,7 @@
  * dispatch produces, and how a run of steps splits into dispatches. Pure, so tests check it in
  * Node for any device limits.
  */
+import { isPlainStep } from '../core/agent.ts';
 import { type ExperimentConfig, resolveGroups } from '../core/config.ts';
 import { ConfigError } from '../core/schema.ts';
 import { kWorkgroupSize, recordLength } from '../core/shared-constants.ts';
@@ -46,6 +47,11 @@ export interface GpuPlan {
   window: number;
   withStats: boolean;
   lastStepRows: boolean;
+  /**
+   * Some group batches, normalises its advantages or adds an entropy bonus: the kernel is built
+   * with the general step (kGeneralStep). Without, only the plain one-sample step is compiled.
+   */
+  generalStep: boolean;
   maxStepsPerDispatch: number;
   rowsPerDispatch: number;
   placements: readonly GroupPlacement[];
@@ -122,6 +128,7 @@ export function planGpuRun(config: ExperimentConfig, traits: DeviceTraits, optio
     window: config.params.window,
     withStats,
     lastStepRows: config.params.windowStats === 'last',
+    generalStep: resolveGroups(config).some((g) => !isPlainStep(g)),
     maxStepsPerDispatch: Math.max(1, Math.floor(options.maxStepsPerDispatch ?? 256)),
     rowsPerDispatch: Math.max(1, Math.min(options.maxRowsPerDispatch ?? 16, rowsFitting(recordsPerWorkgroup))),
     placements,

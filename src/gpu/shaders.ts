@@ -15,6 +15,8 @@ import {
   kAccScalars,
   kBaselineCode,
   kEnvCode,
+  kAdvantageEpsilon,
+  kAdvantageNormCode,
   kHistogramBins,
   kMaxGroups,
   kPurpose,
@@ -50,9 +52,16 @@ export const kWgslConstants: ReadonlyMap<string, number> = new Map([
   ['kAccScalars', kAccScalars],
   ...prefixed('kBaseline', kBaselineCode),
   ...prefixed('kEnv', kEnvCode),
+  ...prefixed('kAdvantageNorm', kAdvantageNormCode),
 ]);
 
-const kConstantLines = [...kWgslConstants].map(([name, value]) => `const ${name}: u32 = ${value}u;`).join('\n');
+/** The shared f32 constants by their WGSL names. */
+export const kWgslFloatConstants: ReadonlyMap<string, number> = new Map([['kAdvantageEpsilon', kAdvantageEpsilon]]);
+
+const kConstantLines = [
+  ...[...kWgslConstants].map(([name, value]) => `const ${name}: u32 = ${value}u;`),
+  ...[...kWgslFloatConstants].map(([name, value]) => `const ${name}: f32 = ${value.toExponential()};`),
+].join('\n');
 
 /** `enable subgroups;` first when `subgroups` (WGSL wants enable directives before anything else). */
 export function composeShader(kernel: string, armCapacity: number, subgroups = false): string {

@@ -484,6 +484,9 @@ export class PgAgentInspector extends LitElement {
     const lr = f(e.lr);
     return html`<section class="wide" aria-labelledby="h-update">
       <h3 id="h-update"><span class="n">4</span>Update: θ<sub>j</sub> ← θ<sub>j</sub> + lr · (R − b) · ∇<sub>j</sub>, lr = ${lr}</h3>
+      ${e.alsoInUpdate.length > 0
+        ? html`<p class="muted" id="also-in-update">This update also holds ${e.alsoInUpdate.join('; ')}. The middle columns show the shown sample's own term; the new θ is the whole update's.</p>`
+        : nothing}
       <div class="table-wrap"><table id="update-table">
         <thead><tr>
           <th>arm j</th>

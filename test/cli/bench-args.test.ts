@@ -7,6 +7,7 @@ describe('parseBenchArgs', () => {
     expect(parseBenchArgs([])).toEqual({
       help: false, agentCounts: [2000, 100_000, 1_000_000], seconds: 2, jsonFile: undefined,
       engines: ['cpu', 'gpu', 'gpu-nostats', 'gpu-naive'], repeat: 1, windows: [10], timing: false, gpuOptions: {},
+      sections: ['engines', 'algorithms', 'lab'],
     });
   });
 
@@ -14,11 +15,13 @@ describe('parseBenchArgs', () => {
     const args = parseBenchArgs([
       '--agents', '2000,1e6', '--seconds', '0.5', '--json', 'out.jsonl', '--software', '--engines', 'gpu,gpu-naive',
       '--repeat', '3', '--every=10,100', '--timing', '--gpu-options', '{"finalize":"parallel","subgroups":false}',
+      '--sections', 'engines,lab',
     ]);
     expect(args).toEqual({
       help: false, agentCounts: [2000, 1_000_000], seconds: 0.5, jsonFile: 'out.jsonl', engines: ['gpu', 'gpu-naive'],
-      repeat: 3, windows: [10, 100], timing: true, gpuOptions: { finalize: 'parallel', subgroups: false },
+      repeat: 3, windows: [10, 100], timing: true, gpuOptions: { finalize: 'parallel', subgroups: false }, sections: ['engines', 'lab'],
     });
+    expect(usageMessage(() => parseBenchArgs(['--sections', 'engines,ppo']))).toBe('--sections: value 2 must be one of engines, algorithms, lab, got "ppo"');
     expect(parseBenchArgs(['-h']).help).toBe(true);
   });
 

@@ -83,7 +83,7 @@ describe('presets', () => {
     const noBaseline = getPreset('mistake-no-baseline');
     expect(noBaseline.params).toMatchObject({ means: [50, 51], lr: 0.1, steps: 300, armNames: ['Left', 'Right'] });
     expect(resolveGroups(noBaseline).map((g) => g.baseline)).toEqual(['average', 'none']);
-    expect(resolveGroups(getPreset('mistake-reward-scale')).map((g) => g.scale)).toEqual([1, 1000, 0.0001]);
+    expect(resolveGroups(getPreset('mistake-reward-scale')).map((g) => g.scale)).toEqual([1, 1000, 0.0001, 1000]);
     expect(getPreset('testbed').params).toMatchObject({
       arms: 10, env: 'gaussian', offset: 0, spread: 1, noise: 1, lr: 0.1, baseline: 'average-inclusive',
       steps: 1000, agents: 2000,
@@ -136,9 +136,13 @@ describe('what each preset shows', () => {
     expect(only('mean_prob_1')).toBeGreaterThan(0.9 + 4 * worstSe(agents)); // ~0.98
   });
 
-  it('mistake-high-variance: noise 5 makes the gradient variance 100x that of noise 0 and spreads the agents', async () => {
+  it('mistake-high-variance: noise 5 makes the gradient variance 100x that of noise 0 and spreads the agents; a batch of 16 undoes it', async () => {
     const agents = 2000;
-    const [clean, noisy] = await finalRows('mistake-high-variance', agents, 100);
+    const [clean, noisy, batched] = await finalRows('mistake-high-variance', agents, 100);
+    // A batch of 16 divides the exact variance by 16 at the same policy; policies differ a little.
+    expect(noisy('exact_grad_var') / batched('exact_grad_var')).toBeGreaterThan(8); // ~14
+    expect(batched('prob_optimal_p10')).toBeGreaterThan(0.8); // ~0.89: nobody wanders
+    expect(batched('mean_prob_optimal') - noisy('mean_prob_optimal')).toBeGreaterThan(8 * worstSe(agents)); // 0.93 vs 0.75
     expect(noisy('exact_grad_var')).toBeGreaterThan(10 * clean('exact_grad_var')); // ~40x at step 100
     // The spread across agents: the 10%-90% range of P(Right) is ~0.04 clean, ~0.95 noisy.
     expect(noisy('prob_optimal_p90') - noisy('prob_optimal_p10')).toBeGreaterThan(0.5);
@@ -148,7 +152,9 @@ describe('what each preset shows', () => {
 
   it('mistake-lr-too-high: lr 10 collapses (entropy ~0) with many agents on a worse arm; lr 0.1 ends on the best', async () => {
     const agents = 2000;
-    const [slow, , fast] = await finalRows('mistake-lr-too-high', agents);
+    const [slow, medium, fast, withEntropy] = await finalRows('mistake-lr-too-high', agents);
+    expect(medium('prob_optimal_p10')).toBeLessThan(0.3); // ~0.06: a tenth stuck at lr 1 ...
+    expect(withEntropy('prob_optimal_p10')).toBeGreaterThan(0.8); // ~0.91: ... and none with the bonus
     expect(fast('mean_entropy')).toBeLessThan(0.05); // ~0.004: every agent is sure of one arm
     expect(fast('mean_prob_optimal')).toBeLessThan(0.7 - 4 * worstSe(agents)); // ~0.48
     expect(fast('prob_optimal_p10')).toBeLessThan(0.01); // a tenth of the agents or more gave the best arm up
@@ -158,7 +164,9 @@ describe('what each preset shows', () => {
 
   it('mistake-reward-scale: x1 learns, x1000 collapses, x0.0001 does not move', async () => {
     const agents = 2000;
-    const [x1, x1000, tiny] = await finalRows('mistake-reward-scale', agents);
+    const [x1, x1000, tiny, normalised] = await finalRows('mistake-reward-scale', agents);
+    expect(normalised('mean_prob_optimal')).toBeGreaterThan(0.9 + 4 * worstSe(agents)); // ~0.99: normalised x1000 learns
+    expect(normalised('mean_entropy')).toBeGreaterThan(0.01); // ~0.07: and did not collapse
     expect(x1('mean_prob_optimal')).toBeGreaterThan(0.9 + 4 * worstSe(agents)); // ~0.98
     expect(x1000('mean_entropy')).toBeLessThan(0.01); // ~1e-4: collapsed
     expect(x1000('prob_optimal_p10')).toBeLessThan(0.01); // some collapsed onto Left

@@ -10,7 +10,7 @@ describe('README', () => {
 
   it('holds exactly the parameter table generated from the schema (npx tsx scripts/params-table.ts)', () => {
     const lines = readme.split('\n');
-    const start = lines.findIndex((line) => line.startsWith('| Key |'));
+    const start = lines.findIndex((line) => line.startsWith('| Key | Type and range |'));
     expect(start, 'README has no parameter table').toBeGreaterThan(0);
     let end = start;
     while (end < lines.length && lines[end].startsWith('|')) end++;

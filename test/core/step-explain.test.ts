@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { configFromObject } from '../../src/core/config.ts';
+import { configFromObject, configToObject } from '../../src/core/config.ts';
 import { CpuEngine } from '../../src/core/cpu-engine.ts';
 import type { Trajectory } from '../../src/core/engine.ts';
 import { replayAgent } from '../../src/core/replay.ts';
@@ -165,5 +165,21 @@ describe('compareAgentState', () => {
     expect(compareAgentState(trajectory, nudged, 'cpu').within).toBe(false);
     const otherAction = { ...state, prefs: state.prefs.map((p, j) => p + (j === 0 ? 0.25 : -0.25)) };
     expect(compareAgentState(trajectory, otherAction, 'gpu')).toMatchObject({ exact: false, within: false, maxDiff: 0.25 });
+  });
+});
+
+describe('updates with more than one sample in them', () => {
+  it('a batch, normalised advantages or an entropy bonus are named, and the new preferences are the replay\'s', () => {
+    for (const extra of [{ batch: 3 }, { batch: 4, advantageNorm: 'batch' }, { entropy: 0.3 }]) {
+      const config = configFromObject({ ...configToObject(lesson), noise: 0.5, ...extra });
+      const trajectory = replayAgent(config, [], 0, 7, 5);
+      for (let step = 2; step <= 5; step++) {
+        const e = explainStep(trajectory, step, ['Left', 'Right']);
+        expect(e.alsoInUpdate.length, JSON.stringify(extra)).toBeGreaterThan(0);
+        expect(e.arms.map((a) => a.prefAfter)).toEqual(Array.from(trajectory.prefs.subarray((step - 1) * 2, step * 2)));
+        expect(e.consistent).toEqual({ probs: true, action: true, prefs: true });
+      }
+    }
+    expect(explainStep(replayAgent(lesson, [], 0, 7, 2), 2).alsoInUpdate).toEqual([]);
   });
 });

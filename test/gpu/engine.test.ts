@@ -237,6 +237,60 @@ describe('GPU engine against the CPU reference', () => {
     });
   });
 
+  it('batches, normalised advantages and the entropy bonus: per-step preferences and statistics as on the CPU', async () => {
+    const { device } = await testGpu();
+    await withErrorScopes(device, async () => {
+      // The last group is plain: in a dispatch with the general step it must still match the CPU's plain step.
+      const sizes = [70, 65, 130, 40, 33];
+      const cfg = config({ arms: 3, env: 'fixed', means: [0, 0.5, 1], noise: 0.5, lr: 0.3, agents: 70 }, [
+        { agents: 70, batch: 4, baseline: 'average' },
+        { agents: 65, batch: 5, advantageNorm: 'batch', baseline: 'ema', scale: 50 },
+        { agents: 130, entropy: 0.2, baseline: 'average-inclusive', temperature: 0.7 },
+        { agents: 40, batch: 3, advantageNorm: 'batch', entropy: 0.05, env: 'bernoulli', means: [0.2, 0.5, 0.8], baseline: 'none' },
+        { agents: 33, baseline: 'average' },
+      ]);
+      const context = await testGpu();
+      const cpuEngine = new CpuEngine(cfg);
+      const gpuEngine = await GpuEngine.create(cfg, context);
+      const cpu: Row[] = [];
+      const gpu: Row[] = [];
+      // Step by step for the first steps (preferences after each step), then a longer stretch.
+      for (let step = 1; step <= 4; step++) {
+        await cpuEngine.advance(1, collector(cpu));
+        await gpuEngine.advance(1, collector(gpu));
+        for (let g = 0; g < sizes.length; g++) {
+          const a = await cpuEngine.readAgents(g);
+          const b = await gpuEngine.readAgents(g);
+          // Noise-free draws and few steps: only f32 rounding and WGSL's exp/log/normals differ.
+          expect(prefsAgreement(a.prefs, b.prefs, 3, (theta) => 1e-4 * (1 + Math.abs(theta))).agreeing, `group ${g} step ${step}`)
+            .toBeGreaterThanOrEqual(sizes[g] - 1);
+        }
+      }
+      await cpuEngine.advance(60, collector(cpu));
+      await gpuEngine.advance(60, collector(gpu));
+      const cpuRows = byKey(cpu);
+      for (const row of gpu) {
+        const want = cpuRows.get(`${row.group}:${row.step}`) as Row;
+        // Means over agents: where both engines took the same actions they agree to rounding;
+        // the rare agent that took another path moves a mean by at most its share of the range.
+        for (const name of ['mean_reward', 'mean_prob_optimal', 'mean_entropy', 'frac_optimal']) {
+          const s = cpuEngine.layout.index(name);
+          expect(Math.abs(row.values[s] - want.values[s]), `${name} group ${row.group} step ${row.step}`)
+            .toBeLessThanOrEqual(2e-3 * (1 + Math.abs(want.values[s])) + 60 / sizes[row.group]);
+        }
+        const exact = cpuEngine.layout.index('exact_grad_var');
+        expect(Math.abs(row.values[exact] - want.values[exact]), `exact_grad_var group ${row.group} step ${row.step}`)
+          .toBeLessThanOrEqual(0.05 * Math.abs(want.values[exact]) + 1e-6);
+      }
+      for (let g = 0; g < sizes.length; g++) {
+        const a = await cpuEngine.readAgents(g);
+        const b = await gpuEngine.readAgents(g);
+        expect(prefsAgreement(a.prefs, b.prefs, 3).agreeing, `group ${g} after 64 steps`).toBeGreaterThanOrEqual(Math.floor(0.97 * sizes[g]));
+      }
+      gpuEngine.dispose();
+    });
+  });
+
   it('stats windows over uneven advance calls give the same rows as one call, and the CPU engine\'s', async () => {
     const { device } = await testGpu();
     await withErrorScopes(device, async () => {

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { armCapacity } from '../../src/gpu/layout.ts';
-import { kAcc, kBaselineCode, kEnvCode, kWorkgroupSize } from '../../src/core/shared-constants.ts';
-import { composeAgentStep, composeShader, kShaderSources, kWgslConstants, unrollArmLoops } from '../../src/gpu/shaders.ts';
+import { kAcc, kAdvantageNormCode, kBaselineCode, kEnvCode, kWorkgroupSize } from '../../src/core/shared-constants.ts';
+import { composeAgentStep, composeShader, kShaderSources, kWgslConstants, kWgslFloatConstants, unrollArmLoops } from '../../src/gpu/shaders.ts';
 
 describe('unrollArmLoops', () => {
   it('writes arm loops out with constant indices, nested ones too, and leaves other loops alone', () => {
@@ -47,7 +47,9 @@ describe('composeAgentStep', () => {
 describe('constants shared with the CPU engine', () => {
   it('are written into every composed shader once, from src/core/shared-constants.ts, and no shader declares its own', () => {
     for (const [name, source] of Object.entries(kShaderSources)) {
-      for (const constant of kWgslConstants.keys()) expect(source, `${name} declares ${constant}`).not.toMatch(new RegExp(`const ${constant}\\b`));
+      for (const constant of [...kWgslConstants.keys(), ...kWgslFloatConstants.keys()]) {
+        expect(source, `${name} declares ${constant}`).not.toMatch(new RegExp(`const ${constant}\\b`));
+      }
     }
     const composed = composeShader(kShaderSources.agentStep, armCapacity(10));
     expect(composed).toContain(`const kAccReward: u32 = ${kAcc.reward}u;`);
@@ -55,10 +57,12 @@ describe('constants shared with the CPU engine', () => {
     expect(composed).toContain(`const kEnvBernoulli: u32 = ${kEnvCode.bernoulli}u;`);
     expect(composed).toContain(`const kWorkgroupSize: u32 = ${kWorkgroupSize}u;`);
     expect(composed.match(/const kAccCount:/g)).toHaveLength(1);
+    expect(composed).toContain(`const kAdvantageNormBatch: u32 = ${kAdvantageNormCode.batch}u;`);
+    expect(composed).toContain('const kAdvantageEpsilon: f32 = 1e-8;');
   });
 
-  it('name every kAcc slot, baseline mode and environment the shaders use', () => {
-    const used = new Set(Object.values(kShaderSources).flatMap((source) => source.match(/\bk(Acc|Baseline|Env|Purpose)[A-Z]\w*/g) ?? []));
-    for (const name of used) expect(kWgslConstants.has(name), `${name} is used but not defined`).toBe(true);
+  it('name every kAcc slot, baseline mode, environment and advantage normalisation the shaders use', () => {
+    const used = new Set(Object.values(kShaderSources).flatMap((source) => source.match(/\bk(Acc|Baseline|Env|Purpose|Advantage)[A-Z]\w*/g) ?? []));
+    for (const name of used) expect(kWgslConstants.has(name) || kWgslFloatConstants.has(name), `${name} is used but not defined`).toBe(true);
   });
 });
