@@ -1,3 +1,4 @@
+import { fileURLToPath } from 'node:url';
 import { defineConfig } from 'vitest/config';
 
 // One config for the page (Vite) and the tests (Vitest). Test projects mirror src/:
@@ -5,7 +6,22 @@ import { defineConfig } from 'vitest/config';
 // e2e builds the page, serves it with `vite preview` and drives real Chromium (SwiftShader WebGPU)
 // through playwright-core, plus the page's pure helpers (test/ui). It runs after the other
 // projects (groupOrder) so its timing checks do not share the two cores with the GPU tests.
-export default defineConfig({
+//
+// `vite build --mode lib` (the second half of `npm run build`) writes dist/pg-playground.js next to
+// the page: one ES module defining <pg-playground>, with the CPU engine's worker inlined (a worker
+// file could not be started from a page on another origin) and nothing else beside it.
+export default defineConfig(({ mode }) => mode === 'lib' ? {
+  build: {
+    target: 'es2022',
+    outDir: 'dist',
+    emptyOutDir: false, // the page's build is already there
+    copyPublicDir: false,
+    lib: { entry: 'src/embed.ts', formats: ['es'], fileName: () => 'pg-playground.js' },
+  },
+  resolve: {
+    alias: [{ find: /^\.\/spawn-cpu-worker\.ts$/, replacement: fileURLToPath(new URL('./src/worker/spawn-cpu-worker.inline.ts', import.meta.url)) }],
+  },
+} : {
   build: { target: 'es2022' },
   test: {
     projects: [

@@ -3,10 +3,28 @@
  * adapter, limits, device loss and uncaptured errors, and says in words what went wrong.
  */
 
+/**
+ * The steps from a page to a running GPU engine, in order. A failure names its step, so the page
+ * can say where WebGPU stopped (and a user or a bug report knows what to look at).
+ */
+export const kGpuSteps = {
+  api: 'WebGPU in this browser',
+  adapter: 'finding a GPU adapter',
+  device: 'opening a device on the adapter',
+  lost: 'keeping the device',
+  run: 'running the GPU engine',
+} as const;
+
+export type GpuStep = keyof typeof kGpuSteps;
+
 export class GpuUnavailableError extends Error {
-  constructor(message: string) {
+  /** Where it failed (errors raised while an engine runs default to `run`). */
+  readonly step: GpuStep;
+
+  constructor(message: string, step: GpuStep = 'run') {
     super(message);
     this.name = 'GpuUnavailableError';
+    this.step = step;
   }
 }
 
@@ -46,15 +64,19 @@ function describeAdapter(info: GPUAdapterInfo | undefined): { text: string; soft
 
 /** Opens a device on `gpu` (navigator.gpu in a browser, the `webgpu` package in Node). */
 export async function openGpu(gpu: GPU | undefined | null): Promise<GpuContext> {
-  if (!gpu) throw new GpuUnavailableError('WebGPU is not available here (no navigator.gpu)');
-  const adapter = await gpu.requestAdapter({ powerPreference: 'high-performance' });
-  if (!adapter) throw new GpuUnavailableError('WebGPU found no adapter (no GPU, or it is blocked)');
+  if (!gpu) throw new GpuUnavailableError('WebGPU is not available here (no navigator.gpu)', 'api');
+  const adapter = await gpu.requestAdapter({ powerPreference: 'high-performance' }).catch((error: unknown) => {
+    throw new GpuUnavailableError(`requestAdapter failed: ${(error as Error).message ?? String(error)}`, 'adapter');
+  });
+  if (!adapter) throw new GpuUnavailableError('WebGPU found no adapter (no GPU, or it is blocked)', 'adapter');
   const limits = adapter.limits;
   const subgroups = adapter.features.has('subgroups');
   const timestamps = adapter.features.has('timestamp-query');
   const requiredFeatures: GPUFeatureName[] = [];
   if (subgroups) requiredFeatures.push('subgroups' as GPUFeatureName);
   if (timestamps) requiredFeatures.push('timestamp-query');
+  // The adapter may refuse (a blocklisted driver, limits it advertised but cannot give): that is
+  // its own step, not "no WebGPU".
   const device = await adapter.requestDevice({
     label: 'PolicyGradientPlayground.device',
     requiredFeatures,
@@ -63,6 +85,8 @@ export async function openGpu(gpu: GPU | undefined | null): Promise<GpuContext> 
       maxBufferSize: limits.maxBufferSize,
       maxComputeWorkgroupsPerDimension: limits.maxComputeWorkgroupsPerDimension,
     },
+  }).catch((error: unknown) => {
+    throw new GpuUnavailableError(`the adapter refused a device: ${(error as Error).message ?? String(error)}`, 'device');
   });
   const { text, software } = describeAdapter(adapter.info);
   let uncaptured: string | null = null;

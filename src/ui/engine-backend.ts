@@ -6,12 +6,12 @@
 import type { ExperimentConfig } from '../core/config.ts';
 import type { Engine } from '../core/engine.ts';
 import { GpuEngine } from '../gpu/gpu-engine.ts';
-import { type GpuContext, GpuUnavailableError, openGpu } from '../gpu/device.ts';
+import { type GpuContext, type GpuStep, GpuUnavailableError, kGpuSteps, openGpu } from '../gpu/device.ts';
 import { WorkerEngine } from '../worker/worker-engine.ts';
 
 export type Backend =
   | { readonly kind: 'gpu'; readonly context: GpuContext }
-  | { readonly kind: 'cpu'; readonly reason: string };
+  | { readonly kind: 'cpu'; readonly reason: string; readonly step?: GpuStep };
 
 /** Page defaults for the population when the link does not say: the GPU takes more agents. */
 export const kGpuDefaultAgents = 10_000;
@@ -26,7 +26,7 @@ export async function openBackend(gpu: GPU | undefined): Promise<Backend> {
   try {
     return { kind: 'gpu', context: await openGpu(gpu) };
   } catch (error) {
-    return { kind: 'cpu', reason: errorText(error) };
+    return { kind: 'cpu', reason: errorText(error), step: gpuStep(error) };
   }
 }
 
@@ -54,4 +54,17 @@ export function deviceAgentLimit(backend: Backend, arms: number): number | null 
   const limits = backend.context.device.limits;
   const bytes = Math.min(limits.maxStorageBufferBindingSize, limits.maxBufferSize);
   return Math.floor(bytes / ((arms + 2) * 4) / 256) * 256;
+}
+
+/** The step a GPU failure happened at ('run' for anything else). */
+export function gpuStep(error: unknown): GpuStep {
+  return error instanceof GpuUnavailableError ? error.step : 'run';
+}
+
+/**
+ * One line for the page when WebGPU fails: the step that failed, why, and what runs instead, so
+ * a failure is never a blank page or a silently slow one.
+ */
+export function fallbackText(step: GpuStep, reason: string, restarted: boolean): string {
+  return `WebGPU failed at step “${kGpuSteps[step]}”: ${reason}. ${restarted ? 'Restarted from step 1 on' : 'Running'} the CPU engine in a Web Worker instead.`;
 }

@@ -3,15 +3,24 @@
  * starts the next `advance()` if none is in flight: at most one outstanding advance, never an
  * await inside the frame callback, nothing allocated per frame but the engine's own promise.
  *
- * A RunSession is one engine's run as the charts see it: its history, arms and group labels.
- * Every engine (a restart, a reset) gets a new session; rows of a replaced engine are dropped.
+ * A RunSession is one engine's run as the charts see it: its history, arms, group labels and
+ * colours, and the live changes made so far. Every engine (a restart, a reset) gets a new
+ * session; rows of a replaced engine are dropped.
  * A RunStatus is what the run bar shows of the run: the engine, the progress, the play state.
+ *
+ * A run replayed from a link (or a reset) carries the live changes it recorded: the loop never
+ * lets an advance cross the step of the next one, applies it to the engine when exactly that
+ * many steps are done, and goes on, so the replay meets every change at the step it met it first.
  */
 import { createContext } from '@lit/context';
 import type { ReactiveController, ReactiveControllerHost } from 'lit';
 import type { ExperimentConfig } from '../core/config.ts';
 import type { Engine } from '../core/engine.ts';
+import type { ParamChange } from '../core/groups.ts';
+import { ConfigError } from '../core/schema.ts';
 import type { StatsSink } from '../core/stats.ts';
+import { type ChangeMarker, changeMarkers, shortGroupLabels } from './charts/annotations.ts';
+import { type GroupColour, groupColours } from './palette.ts';
 import { StatsHistory } from './stats-history.ts';
 
 export class RunSession {
@@ -19,18 +28,39 @@ export class RunSession {
   /** The config the engine was built with (live changes since are not in it). */
   readonly config: ExperimentConfig;
   readonly arms: number;
-  /** One short label per group ('' for a single group). */
+  /** One label per group, every distinguishing parameter named ('' for a single group). */
   readonly labels: readonly string[];
+  /** Labels for the ends of lines: "no baseline", "lr 0.1" ('' for a single group). */
+  readonly shortLabels: readonly string[];
+  /** Each group's colour, from its parameters (palette.ts): the same meaning on every chart. */
+  readonly colours: readonly GroupColour[];
   /** The step budget (`steps`): charts span 0..budget. Live: the controller updates it. */
   budget: number;
   readonly #listeners = new Set<() => void>();
+  readonly #changes: () => readonly ParamChange[];
+  #markers: ChangeMarker[] = [];
+  #markedChanges = 0;
 
-  constructor(config: ExperimentConfig, history: StatsHistory, labels: readonly string[], budget: number) {
+  /** `changes`: the engine's live changes so far (applied ones only). */
+  constructor(config: ExperimentConfig, history: StatsHistory, labels: readonly string[], budget: number, changes: () => readonly ParamChange[] = () => []) {
     this.config = config;
     this.history = history;
     this.arms = history.layout.arms;
     this.labels = labels;
+    this.shortLabels = shortGroupLabels(config);
+    this.colours = groupColours(config);
     this.budget = budget;
+    this.#changes = changes;
+  }
+
+  /** The live changes made so far, one marker per step ("lr 0.1→5"), for the time charts. */
+  get markers(): readonly ChangeMarker[] {
+    const changes = this.#changes();
+    if (changes.length !== this.#markedChanges) {
+      this.#markedChanges = changes.length;
+      this.#markers = changeMarkers(this.config, changes, this.shortLabels);
+    }
+    return this.#markers;
   }
 
   get groups(): number {
@@ -81,6 +111,10 @@ export const runStatusContext = createContext<RunStatus>(Symbol('pg-run-status')
 export interface RunControllerOptions {
   /** An advance failed (device lost, a GPU error): the host decides what runs next. */
   onError(error: unknown, wasPlaying: boolean): void;
+  /** Recorded changes were applied at their step (the page shows the values now in effect). */
+  replayed?(changes: readonly ParamChange[]): void;
+  /** The engine refused a recorded change: it is dropped, the run goes on without it. */
+  refusedChange?(change: ParamChange, error: ConfigError): void;
 }
 
 export class RunController implements ReactiveController {
@@ -103,6 +137,8 @@ export class RunController implements ReactiveController {
   #rateTime = 0;
   #agentStepsPerSecond = 0;
   #totalAgents = 0;
+  /** Recorded changes still to apply, in step order: advances stop at the first one's step. */
+  #pending: ParamChange[] = [];
 
   constructor(host: ReactiveControllerHost, options: RunControllerOptions) {
     this.#host = host;
@@ -144,11 +180,20 @@ export class RunController implements ReactiveController {
     this.detach();
   }
 
-  /** Runs `engine` from now on; the previous engine is disposed once its advance settles. */
-  attach(engine: Engine, session: RunSession): void {
+  /** The recorded changes not reached yet. */
+  get pending(): readonly ParamChange[] {
+    return this.#pending;
+  }
+
+  /**
+   * Runs `engine` from now on; the previous engine is disposed once its advance settles.
+   * `pending`: recorded changes to apply when the run reaches their steps.
+   */
+  attach(engine: Engine, session: RunSession, pending: readonly ParamChange[] = []): void {
     this.detach();
     this.engine = engine;
     this.#session = session;
+    this.#pending = [...pending].sort((a, b) => a.afterStep - b.afterStep);
     const history = session.history;
     this.#sink = {
       record: (group, step, values, histogram) => history.record(group, step, values, histogram),
@@ -159,8 +204,41 @@ export class RunController implements ReactiveController {
     this.#rateSteps = 0;
     this.#rateTime = 0;
     this.#agentStepsPerSecond = 0;
+    this.applyDue();
     this.#schedule();
     this.#host.requestUpdate();
+  }
+
+  /**
+   * Applies the recorded changes whose step the engine has reached. An advance never crosses a
+   * change's step, so "reached" is "exactly at". Safe while an advance is in flight: engines
+   * count its steps when it starts and apply a change from the step after those. A live change
+   * made now goes after these (call this first), as it did when the run was recorded.
+   */
+  applyDue(): void {
+    const engine = this.engine;
+    if (!engine) return;
+    const applied: ParamChange[] = [];
+    while (this.#pending.length > 0 && this.#pending[0].afterStep <= engine.stepsDone) {
+      const change = this.#pending.shift() as ParamChange;
+      try {
+        engine.setGroupParams(change.group, change.patch);
+        applied.push(change);
+      } catch (error) {
+        if (!(error instanceof ConfigError)) throw error;
+        this.#options.refusedChange?.(change, error);
+      }
+    }
+    if (applied.length > 0) {
+      this.changed();
+      this.#options.replayed?.(applied);
+    }
+  }
+
+  /** A live change was made to the engine: the charts redraw their markers. */
+  changed(): void {
+    if (this.#session) this.#session.history.revision++;
+    this.#schedule();
   }
 
   /** Stops using the current engine (disposing it once idle) and returns nothing to draw. */
@@ -171,6 +249,7 @@ export class RunController implements ReactiveController {
     this.engine = null;
     this.#inflight = null;
     this.#sink = null;
+    this.#pending = [];
     if (engine) {
       if (inflight) void inflight.finally(() => engine.dispose());
       else engine.dispose();
@@ -221,6 +300,7 @@ export class RunController implements ReactiveController {
     const engine = this.engine;
     if (engine && session && this.playing && this.#inflight === null) {
       // Engines count steps when an advance starts; none is in flight here.
+      this.applyDue();
       const stop = this.#target ?? session.budget;
       const remaining = stop - engine.stepsDone;
       if (remaining <= 0) {
@@ -228,7 +308,10 @@ export class RunController implements ReactiveController {
         this.#target = null;
         this.#host.requestUpdate();
       } else {
-        this.#launch(engine, Math.min(this.#speed, remaining));
+        // Never past the next recorded change: it must apply after exactly its step.
+        const untilChange = this.#pending.length > 0 ? this.#pending[0].afterStep - engine.stepsDone : Infinity;
+        this.#launch(engine, Math.min(this.#speed, remaining, untilChange));
+        this.applyDue();
       }
     }
     if (this.playing || this.#inflight !== null) this.#schedule();

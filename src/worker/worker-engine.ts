@@ -13,6 +13,7 @@ import { replayRowBatch } from '../core/row-batch.ts';
 import { ConfigError } from '../core/schema.ts';
 import { StatsLayout, type StatsSink, kHistogramBins } from '../core/stats.ts';
 import type { FromWorker, RowsMessage, ToWorker } from './protocol.ts';
+import { spawnCpuWorker } from './spawn-cpu-worker.ts';
 
 interface Pending {
   resolve(message: FromWorker): void;
@@ -49,7 +50,7 @@ export class WorkerEngine implements Engine {
 
   /** Starts a worker and its engine; resolves when the engine is built (or rejects with why not). */
   static async create(config: ExperimentConfig): Promise<WorkerEngine> {
-    const worker = new Worker(new URL('./cpu-worker.ts', import.meta.url), { type: 'module', name: 'pg-cpu-engine' });
+    const worker = spawnCpuWorker();
     const engine = new WorkerEngine(config, worker);
     await engine.#request({ type: 'create', config: engine.config }, 0);
     return engine;

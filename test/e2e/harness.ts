@@ -25,14 +25,15 @@ export interface Site {
   close(): Promise<void>;
 }
 
-export async function startSite(): Promise<Site> {
+/** `outDir`: where the build goes (a test file of its own keeps it from another run's build). */
+export async function startSite(outDir = kOutDir): Promise<Site> {
   const configFile = `${kRoot}/vite.config.ts`;
-  await build({ root: kRoot, configFile, logLevel: 'warn', build: { outDir: kOutDir, emptyOutDir: true } });
+  await build({ root: kRoot, configFile, logLevel: 'warn', build: { outDir, emptyOutDir: true } });
   const server: PreviewServer = await preview({
     root: kRoot,
     configFile,
     logLevel: 'warn',
-    build: { outDir: kOutDir },
+    build: { outDir },
     preview: { host: '127.0.0.1', port: 0, strictPort: false, open: false },
   });
   const address = server.httpServer.address();

@@ -92,7 +92,7 @@ describe('the playground page', () => {
       const plotBox = await page.locator('pg-prob-chart .u-over').boundingBox();
       if (!plotBox) throw new Error('no plot area');
       await page.mouse.move(plotBox.x + plotBox.width * 0.05, plotBox.y + plotBox.height / 2);
-      await expect.poll(async () => page.locator('pg-prob-chart .u-legend .u-series').nth(11).locator('.u-value').textContent())
+      await expect.poll(async () => page.locator('pg-prob-chart .u-legend .u-series').nth(1).locator('.u-value').textContent())
         .toMatch(/^0\.\d+$/);
       // The default run teaches something within seconds: pi(best) is rising.
       const rows = await page.evaluate(() => {
@@ -275,6 +275,7 @@ describe('the playground page', () => {
       await waitRows(page, 50);
       const status = await statusText(page);
       expect(status).toContain('CPU fallback (WebGPU is not available here (no navigator.gpu))');
+      expect(await page.locator('#note').textContent()).toBe('WebGPU failed at step “WebGPU in this browser”: WebGPU is not available here (no navigator.gpu). Running the CPU engine in a Web Worker instead.');
       expect(status).toContain('2,000 agents × 2 groups'); // the landing preset, at the CPU's population
       expect(await page.evaluate(() => location.hash)).toBe('#preset=baseline-on-off&agents=2000');
       expect(await page.evaluate(() => window.__pgp?.engine?.description)).toBe('CPU reference engine (Web Worker)');
@@ -288,19 +289,28 @@ describe('the playground page', () => {
     }
   });
 
-  it('when the GPU device is lost, says so and carries on with the CPU engine in a worker', async () => {
+  it('when the GPU device is lost, asks for a new one once; lost again, says at which step and carries on with the CPU engine in a worker', async () => {
     const { page, errors, close } = await openPage(site, { hash: 'agents=1000' });
+    const loseDevice = () => page.evaluate(() => {
+      const backend = window.__pgp?.backend;
+      if (backend?.kind === 'gpu') backend.context.device.destroy();
+      return backend?.kind === 'gpu' ? backend.context.device : null;
+    });
     try {
       await waitReady(page);
       await waitRows(page, 10);
-      await page.evaluate(() => {
-        const backend = window.__pgp?.backend;
-        if (backend?.kind === 'gpu') backend.context.device.destroy();
-      });
+      // The first loss: a new device, the run restarted on it.
+      await loseDevice();
+      await expect.poll(() => page.locator('#note').textContent(), { timeout: 30_000 }).toContain('Opened a new WebGPU device and restarted from step 1 on it');
+      await page.waitForFunction(() => window.__pgp?.engine?.kind === 'gpu' && (window.__pgp.history?.length ?? 0) >= 10, null, { timeout: 30_000 });
+      expect(await statusText(page)).toMatch(/^WebGPU: /);
+      // The second: the CPU engine, and the note names the step that failed.
+      await loseDevice();
       await page.waitForFunction(() => window.__pgp?.engine?.kind === 'cpu', null, { timeout: 30_000 });
       await waitRows(page, 10);
       expect(await statusText(page)).toMatch(/^CPU fallback \(.*GPU device lost/);
-      expect(await page.locator('#note').textContent()).toContain('restarted on the CPU engine in a worker');
+      expect(await page.locator('#note').textContent())
+        .toMatch(/^WebGPU failed at step “keeping the device”: GPU device lost .*\. Restarted from step 1 on the CPU engine in a Web Worker instead\.$/);
       expect(errors).toEqual([]);
     } finally {
       await close();

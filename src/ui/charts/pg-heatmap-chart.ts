@@ -27,7 +27,7 @@ export class PgHeatmapChart extends PgChart {
 
   #canvas: HTMLCanvasElement | null = null;
   #image: ImageData | null = null;
-  #ramp: Uint8ClampedArray = heatRamp(0);
+  #ramp: Uint8ClampedArray = new Uint8ClampedArray(256 * 4);
   #painted = 0;
   #compactions = -1;
 
@@ -37,7 +37,7 @@ export class PgHeatmapChart extends PgChart {
 
   protected get heading(): string {
     const session = this.session;
-    const label = session && session.groups > 1 ? ` — ${session.labels[this.group]}` : '';
+    const label = session && session.groups > 1 ? ` — ${session.shortLabels[Math.min(this.group, session.groups - 1)]}` : '';
     return `π(best arm) across agents${label}`;
   }
 
@@ -53,7 +53,7 @@ export class PgHeatmapChart extends PgChart {
     this.#canvas.height = kHistogramBins;
     const context = this.#canvas.getContext('2d') as CanvasRenderingContext2D;
     this.#image = context.createImageData(history.capacity, kHistogramBins);
-    this.#ramp = heatRamp(g);
+    this.#ramp = heatRamp(session.colours[g]);
     this.#painted = 0;
     this.#compactions = -1;
     const value = valueFormatter(3);
@@ -76,6 +76,7 @@ export class PgHeatmapChart extends PgChart {
         history.column(g, 'prob_optimal_p10'),
         history.column(g, 'prob_optimal_p90'),
       ] as uPlot.AlignedData,
+      markers: true,
     };
   }
 

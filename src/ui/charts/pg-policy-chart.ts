@@ -7,9 +7,9 @@
 import { customElement } from 'lit/decorators.js';
 import uPlot from 'uplot';
 import { scalarIndex } from '../../core/stats.ts';
-import { groupShade, withAlpha } from '../palette.ts';
+import { withAlpha } from '../palette.ts';
 import type { RunSession } from '../run-controller.ts';
-import { PgChart, type PlotSpec, basePlotOptions, groupSuffix, probabilityAxis, valueFormatter } from './pg-chart.ts';
+import { PgChart, type PlotSpec, basePlotOptions, probabilityAxis, valueFormatter } from './pg-chart.ts';
 
 /** Share of a slot the bars of all groups take together. */
 const kSlotWidth = 0.8;
@@ -51,9 +51,9 @@ export class PgPolicyChart extends PgChart {
     const series: uPlot.Series[] = [{ label: 'arm', value: (_u, v) => (v === null ? '–' : armName(Math.round(v), session.arms, session.config.params.armNames)) }];
     for (let g = 0; g < groups; g++) {
       series.push({
-        label: `mean π${groupSuffix(session, g)}`,
-        stroke: groupShade(g, 0),
-        fill: withAlpha(groupShade(g, 1), 0.75),
+        label: session.groups > 1 ? session.shortLabels[g] : 'mean π',
+        stroke: session.colours[g].line,
+        fill: withAlpha(session.colours[g].line, 0.7),
         width: 1,
         paths: bars,
         points: { show: false },

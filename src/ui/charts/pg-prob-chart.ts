@@ -1,21 +1,57 @@
-/** Chart 1: mean probability of each arm over time, with the 10-90% band of pi(best arm). */
-import { customElement } from 'lit/decorators.js';
+/**
+ * Chart 1: the probability of each agent's best arm over time (mean, and the 10-90% band across
+ * agents) per group, and on request the mean probability of every arm. Per-arm lines are shown
+ * where the experiment names its arms (Left, Right: they are the lesson) and folded away
+ * otherwise (with 10 arms per group they are 10 legend entries each, and with gaussian arms each
+ * agent's best arm differs, so they sit near 1/k); the "each arm" toggle shows or hides them.
+ */
+import { html, nothing, type PropertyValues } from 'lit';
+import { customElement, state } from 'lit/decorators.js';
 import type uPlot from 'uplot';
 import { armLabel } from '../../core/schema.ts';
-import { armColour, groupShade, withAlpha } from '../palette.ts';
+import { withAlpha } from '../palette.ts';
 import type { RunSession } from '../run-controller.ts';
-import { PgChart, type PlotSpec, basePlotOptions, groupSuffix, kStepAxis, probabilityAxis, stepSeries, valueFormatter } from './pg-chart.ts';
+import type { EndLabel } from './annotations.ts';
+import { PgChart, type PlotSpec, basePlotOptions, kStepAxis, probabilityAxis, stepSeries, valueFormatter } from './pg-chart.ts';
+
+/** Up to this many groups draw their 10-90% band (more bands on top of each other read as a grey block). */
+const kMaxBands = 2;
+
+/** Dashes that tell arms apart within a group's colour. */
+const kArmDashes: readonly (number[] | undefined)[] = [undefined, [7, 4], [2, 3], [10, 3, 2, 3]];
 
 @customElement('pg-prob-chart')
 export class PgProbChart extends PgChart {
+  /** Per-arm lines: null follows the run (shown where the arms have names). */
+  @state() private perArm: boolean | null = null;
+
   protected get heading(): string {
     return 'Action probabilities over time';
   }
 
   protected get caption(): string {
-    return this.session?.ownArmValues
-      ? 'Thick line and band: π of each agent\'s own best arm (mean, 10–90% of agents); thin lines: mean π per arm, near 1/k here since every agent has its own best arm.'
-      : 'Thin lines: mean π of each arm; thick line and band: π of the best arm (mean, 10–90% of agents). A wide band means the agents disagree.';
+    const session = this.session;
+    const arms = session && this.#showArms(session);
+    const perArm = arms ? ' Thin lines: mean π of each arm.' : '';
+    const banded = !session || session.groups <= kMaxBands;
+    const best = session?.ownArmValues ? 'π of each agent\'s own best arm' : 'π of the best arm';
+    const spread = banded ? `Thick line and band: ${best} (mean, 10–90% of agents); a wide band means the agents disagree.` : `Lines: ${best}, mean over agents (each group's spread is in its heatmap).`;
+    return `${spread}${perArm}${arms && session?.ownArmValues ? ' Per arm they sit near 1/k, since every agent has its own best arm.' : ''}`;
+  }
+
+  protected rebuildOn(changed: PropertyValues): boolean {
+    return changed.has('perArm');
+  }
+
+  #showArms(session: RunSession): boolean {
+    return this.perArm ?? session.config.params.armNames.length > 0;
+  }
+
+  protected controls(): unknown {
+    const session = this.session;
+    if (!session) return nothing;
+    return html`<label title="Show the mean probability of every arm"><input type="checkbox" id="per-arm" .checked=${this.#showArms(session)}
+      @change=${(e: Event) => { this.perArm = (e.target as HTMLInputElement).checked; }} />each arm</label>`;
   }
 
   protected build(session: RunSession): PlotSpec {
@@ -24,21 +60,32 @@ export class PgProbChart extends PgChart {
     const series: uPlot.Series[] = [stepSeries()];
     const data: (number[])[] = [history.steps];
     const bands: uPlot.Band[] = [];
+    const labels: EndLabel[] = [];
+    const unlisted: number[] = [];
+    const single = session.groups === 1;
+    const names = session.config.params.armNames;
+    const arms = this.#showArms(session);
     for (let g = 0; g < session.groups; g++) {
-      const suffix = groupSuffix(session, g);
-      for (let j = 0; j < session.arms; j++) {
-        series.push({ label: `${armLabel(session.config.params.armNames, j)}${suffix}`, stroke: armColour(j), width: 1, dash: g > 0 ? [5, 3] : undefined, value, points: { show: false } });
-        data.push(history.column(g, `mean_prob_${j}`));
+      const colour = session.colours[g];
+      const group = session.shortLabels[g];
+      if (arms) {
+        for (let j = 0; j < session.arms; j++) {
+          const name = armLabel(names, j);
+          series.push({ label: single ? name : `${name} · ${group}`, stroke: withAlpha(colour.line, 0.8), width: 1.25, dash: kArmDashes[j % kArmDashes.length], value, points: { show: false } });
+          data.push(history.column(g, `mean_prob_${j}`));
+          labels.push({ series: series.length - 1, text: name, colour: colour.text });
+        }
       }
-      const dark = groupShade(g, 0);
-      const mid = groupShade(g, 1);
-      series.push({ label: `π(best arm)${suffix}`, stroke: dark, width: 2.5, value, points: { show: false } });
+      series.push({ label: single ? 'π(best arm)' : group, stroke: colour.line, width: 2.5, value, points: { show: false } });
       data.push(history.column(g, 'mean_prob_optimal'));
-      series.push({ label: `p90${suffix}`, stroke: withAlpha(mid, 0.6), width: 0.75, value, points: { show: false } });
+      labels.push({ series: series.length - 1, text: single ? 'best arm' : group, colour: colour.text });
+      if (session.groups > kMaxBands) continue;
+      series.push({ label: 'p90', stroke: withAlpha(colour.line, 0.45), width: 0.75, value, points: { show: false } });
       data.push(history.column(g, 'prob_optimal_p90'));
-      series.push({ label: `p10${suffix}`, stroke: withAlpha(mid, 0.6), width: 0.75, value, points: { show: false } });
+      series.push({ label: 'p10', stroke: withAlpha(colour.line, 0.45), width: 0.75, value, points: { show: false } });
       data.push(history.column(g, 'prob_optimal_p10'));
-      bands.push({ series: [series.length - 2, series.length - 1], fill: withAlpha(mid, 0.16) });
+      if (!single) unlisted.push(series.length - 2, series.length - 1); // one legend entry per group
+      bands.push({ series: [series.length - 2, series.length - 1], fill: withAlpha(colour.line, 0.13) });
     }
     return {
       options: {
@@ -49,6 +96,9 @@ export class PgProbChart extends PgChart {
         bands,
       },
       data: data as uPlot.AlignedData,
+      labels,
+      unlisted,
+      markers: true,
     };
   }
 }

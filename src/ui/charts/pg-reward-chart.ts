@@ -1,47 +1,87 @@
-/** Chart 3: how often the best arm is chosen, and the reward the agents get and expect. */
+/**
+ * Chart 3: how often the best arm is chosen, and the reward the agents get and expect, as two
+ * stacked plots on one time axis: one quantity per y axis, so no value is ever drawn at two
+ * heights (a fraction and a reward on twin axes would draw 0.5 and 10 at the same height).
+ */
 import { customElement } from 'lit/decorators.js';
 import type uPlot from 'uplot';
-import { groupShade } from '../palette.ts';
+import { withAlpha } from '../palette.ts';
 import type { RunSession } from '../run-controller.ts';
-import { PgChart, type PlotSpec, basePlotOptions, groupSuffix, kStepAxis, probabilityAxis, stepSeries, valueFormatter } from './pg-chart.ts';
+import type { EndLabel } from './annotations.ts';
+import { PgChart, type PlotSpec, basePlotOptions, kStepAxis, probabilityAxis, stepSeries, valueFormatter } from './pg-chart.ts';
+
+/** The top plot's time axis: grid lines only, the bottom plot names the steps. */
+const kBareStepAxis: uPlot.Axis = { size: 6, labelSize: 0, values: (_u, splits) => splits.map(() => '') };
+/** Both y axes as wide, so that the two plots' time axes line up. */
+const kYAxisSize = 46;
 
 @customElement('pg-reward-chart')
 export class PgRewardChart extends PgChart {
+  protected get plotCount(): number {
+    return 2;
+  }
+
   protected get heading(): string {
     return 'Choosing the best arm, and reward';
   }
 
   protected get caption(): string {
-    return 'Dark: fraction of agents choosing their best arm (left axis); dashed: expected reward of the current policies; light: reward drawn (right axis).';
+    return 'Top: fraction of agents that chose their best arm at that step. Bottom: expected reward of the current policies (solid) and reward drawn (thin).';
   }
 
-  protected build(session: RunSession): PlotSpec {
+  protected build(session: RunSession): PlotSpec[] {
     const history = session.history;
     const value = valueFormatter(3);
-    const series: uPlot.Series[] = [stepSeries()];
-    const data: number[][] = [history.steps];
+    const single = session.groups === 1;
+    const fraction: uPlot.Series[] = [stepSeries()];
+    const fractionData: number[][] = [history.steps];
+    const fractionLabels: EndLabel[] = [];
+    const reward: uPlot.Series[] = [stepSeries()];
+    const rewardData: number[][] = [history.steps];
+    const rewardLabels: EndLabel[] = [];
+    const drawn: number[] = [];
     for (let g = 0; g < session.groups; g++) {
-      const suffix = groupSuffix(session, g);
-      series.push({ label: `chose best${suffix}`, scale: 'frac', stroke: groupShade(g, 0), width: 2, value, points: { show: false } });
-      data.push(history.column(g, 'frac_optimal'));
-      series.push({ label: `reward${suffix}`, scale: 'reward', stroke: groupShade(g, 2), width: 1, value, points: { show: false } });
-      data.push(history.column(g, 'mean_reward'));
-      series.push({ label: `expected reward${suffix}`, scale: 'reward', stroke: groupShade(g, 1), width: 1.5, dash: [6, 3], value, points: { show: false } });
-      data.push(history.column(g, 'mean_expected_reward'));
+      const colour = session.colours[g];
+      const group = session.shortLabels[g];
+      fraction.push({ label: single ? 'chose best arm' : group, stroke: colour.line, width: 2, value, points: { show: false } });
+      fractionData.push(history.column(g, 'frac_optimal'));
+      fractionLabels.push({ series: fraction.length - 1, text: single ? 'chose best' : group, colour: colour.text });
+      reward.push({ label: single ? 'reward drawn' : `drawn · ${group}`, stroke: withAlpha(colour.line, 0.4), width: 1, value, points: { show: false } });
+      rewardData.push(history.column(g, 'mean_reward'));
+      if (!single) drawn.push(reward.length - 1); // one legend entry per group
+      reward.push({ label: single ? 'expected reward' : group, stroke: colour.line, width: 2, value, points: { show: false } });
+      rewardData.push(history.column(g, 'mean_expected_reward'));
+      rewardLabels.push({ series: reward.length - 1, text: single ? 'expected' : group, colour: colour.text });
     }
-    return {
-      options: {
-        ...basePlotOptions(),
-        scales: { x: { time: false }, frac: { range: [0, 1] }, reward: { auto: true } },
-        axes: [
-          kStepAxis,
-          { ...probabilityAxis('fraction choosing best'), scale: 'frac' },
-          { scale: 'reward', side: 1, label: 'mean reward', labelSize: 20, size: 48, grid: { show: false } },
-        ],
-        series,
+    const top = Math.round(this.plotHeight * 0.62);
+    return [
+      {
+        options: {
+          ...basePlotOptions(),
+          scales: { x: { time: false }, y: { range: [0, 1] } },
+          axes: [kBareStepAxis, { ...probabilityAxis('chose best'), size: kYAxisSize }],
+          series: fraction,
+        },
+        data: fractionData as uPlot.AlignedData,
+        height: top,
+        labels: fractionLabels,
+        markers: true,
       },
-      data: data as uPlot.AlignedData,
-    };
+      {
+        options: {
+          ...basePlotOptions(),
+          scales: { x: { time: false }, y: { auto: true } },
+          axes: [kStepAxis, { label: 'mean reward', labelSize: 20, size: kYAxisSize }],
+          series: reward,
+        },
+        data: rewardData as uPlot.AlignedData,
+        height: Math.round(this.plotHeight * 0.8),
+        labels: rewardLabels,
+        unlisted: drawn,
+        markers: true,
+        markerText: false,
+      },
+    ];
   }
 }
 

@@ -2,9 +2,10 @@
 import { customElement } from 'lit/decorators.js';
 import type uPlot from 'uplot';
 import { formatNumber } from '../format.ts';
-import { groupShade } from '../palette.ts';
+import { withAlpha } from '../palette.ts';
 import type { RunSession } from '../run-controller.ts';
-import { PgChart, type PlotSpec, basePlotOptions, groupSuffix, kStepAxis, stepSeries, valueFormatter } from './pg-chart.ts';
+import type { EndLabel } from './annotations.ts';
+import { PgChart, type PlotSpec, basePlotOptions, kStepAxis, stepSeries, valueFormatter } from './pg-chart.ts';
 
 @customElement('pg-variance-chart')
 export class PgVarianceChart extends PgChart {
@@ -13,7 +14,7 @@ export class PgVarianceChart extends PgChart {
   }
 
   protected get caption(): string {
-    return 'Solid: exact variance of the gradient estimate given each agent\'s policy; dashed: variance across agents. A good baseline pulls both down, often by orders of magnitude.';
+    return 'Solid: exact variance of the gradient estimate given each agent\'s policy; thin dashed: variance across agents. A good baseline pulls both down, often by orders of magnitude.';
   }
 
   protected build(session: RunSession): PlotSpec {
@@ -21,21 +22,30 @@ export class PgVarianceChart extends PgChart {
     const value = valueFormatter(3);
     const series: uPlot.Series[] = [stepSeries()];
     const data: number[][] = [history.steps];
+    const labels: EndLabel[] = [];
+    const unlisted: number[] = [];
+    const single = session.groups === 1;
     for (let g = 0; g < session.groups; g++) {
-      const suffix = groupSuffix(session, g);
-      series.push({ label: `exact Var${suffix}`, stroke: groupShade(g, 0), width: 2, value, points: { show: false } });
+      const colour = session.colours[g];
+      const group = session.shortLabels[g];
+      series.push({ label: single ? 'exact Var' : group, stroke: colour.line, width: 2, value, points: { show: false } });
       data.push(history.column(g, 'exact_grad_var'));
-      series.push({ label: `across agents${suffix}`, stroke: groupShade(g, 1), width: 1.25, dash: [5, 3], value, points: { show: false } });
+      labels.push({ series: series.length - 1, text: single ? 'exact' : group, colour: colour.text });
+      series.push({ label: 'across agents', stroke: withAlpha(colour.line, 0.6), width: 1.25, dash: [5, 3], value, points: { show: false } });
       data.push(history.column(g, 'grad_var'));
+      if (!single) unlisted.push(series.length - 1); // the caption says what dashed means
     }
     return {
       options: {
         ...basePlotOptions(),
         scales: { x: { time: false }, y: { distr: 3, log: 10 } },
-        axes: [kStepAxis, { label: 'Var of ∇ log π · (R − b)', labelSize: 20, size: 52, values: (_u, splits) => splits.map((v) => (v === null ? '' : formatNumber(v, 2))) }],
+        axes: [kStepAxis, { label: 'Var of ∇ log π · (R − b)', labelSize: 20, size: 52, splits: decades, values: (_u, splits) => splits.map((v) => (v === null ? '' : formatNumber(v, 2))) }],
         series,
       },
       data: data as uPlot.AlignedData,
+      labels,
+      unlisted,
+      markers: true,
     };
   }
 }
@@ -45,3 +55,18 @@ declare global {
     'pg-variance-chart': PgVarianceChart;
   }
 }
+
+/**
+ * Grid lines and ticks at powers of ten only (every second or third over many decades): uPlot's
+ * log axis also rules 2..9 of each decade, which from a distance is a grey band, not a grid.
+ */
+function decades(_u: uPlot, _axis: number, min: number, max: number): number[] {
+  if (!(min > 0) || !(max > min)) return [min, max];
+  const lo = Math.ceil(Math.log10(min) - 1e-9);
+  const hi = Math.floor(Math.log10(max) + 1e-9);
+  const every = Math.max(1, Math.ceil((hi - lo + 1) / 6));
+  const out: number[] = [];
+  for (let e = lo; e <= hi; e += every) out.push(10 ** e);
+  return out.length >= 2 ? out : [min, max];
+}
+
