@@ -200,6 +200,7 @@ const kAlgorithms: { name: string; params: Partial<Params> }[] = [
   { name: 'batch 8', params: { batch: 8 } },
   { name: 'batch 8, advantageNorm batch', params: { batch: 8, advantageNorm: 'batch' } },
   { name: 'entropy 0.1', params: { entropy: 0.1 } },
+  { name: 'batch 8, PPO 4 epochs, clip 0.2', params: { batch: 8, advantageNorm: 'batch', epochs: 4, clip: 0.2 } },
 ];
 for (const variant of sections.includes('algorithms') ? selected.filter((v) => v.statsEvery === 1) : []) {
   const rates = kAlgorithms.map(() => [] as number[]);

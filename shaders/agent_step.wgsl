@@ -45,10 +45,11 @@ struct GroupParams {
   lrOverTemperatureBatch: f32,
   lrEntropy: f32,
   entropy: f32,
+  // PPO: passes over each batch, and the ratio's clip bounds (1 -+ clip; no clipping: 0 and the largest f32).
+  epochs: u32,
+  clipLow: f32,
+  clipHigh: f32,
   pad0: u32,
-  pad1: u32,
-  pad2: u32,
-  pad3: u32,
   means: array<f32, kMaxArms>,
 }
 
@@ -97,6 +98,9 @@ var<private> accGrad2: array<f32, kArmCapacity>;
 // A step's change to each preference, and its gradient estimate (per unit lr), over its batch.
 var<private> delta: array<f32, kArmCapacity>;
 var<private> batchGradient: array<f32, kArmCapacity>;
+// The policy a general step's pass updates with (a PPO pass after the first: the one it has reached).
+var<private> probsNow: array<f32, kArmCapacity>;
+var<private> weightSumNow: f32;
 var<private> weightSum: f32;
 
 fn statCount() -> u32 {
@@ -180,6 +184,9 @@ var<private> advantageNorm: u32;
 var<private> lrOverTemperatureBatch: f32;
 var<private> lrEntropy: f32;
 var<private> entropyCoefficient: f32;
+var<private> epochs: u32;
+var<private> clipLow: f32;
+var<private> clipHigh: f32;
 var<private> env: u32;
 var<private> offset: f32;
 var<private> scale: f32;
@@ -326,13 +333,13 @@ fn drawSample(stepIndex: u32, index: u32, rewardCount: u32) -> Sample {
 fn addEntropyBonus(withStats: bool) {
   var maxPref = prefs[0];
   for (var j = 0u; j < kArms; j++) { maxPref = max(maxPref, prefs[j]); }
-  let logSum = log(weightSum);
+  let logSum = log(weightSumNow);
   var weighted = 0.0;
-  for (var j = 0u; j < kArms; j++) { weighted += probs[j] * (prefs[j] - maxPref) * invTemperature; }
+  for (var j = 0u; j < kArms; j++) { weighted += probsNow[j] * (prefs[j] - maxPref) * invTemperature; }
   let entropy = logSum - weighted;
   for (var j = 0u; j < kArms; j++) {
     let logProb = (prefs[j] - maxPref) * invTemperature - logSum;
-    let direction = -(probs[j] * (logProb + entropy));
+    let direction = -(probsNow[j] * (logProb + entropy));
     delta[j] += lrEntropy * direction;
     if (withStats) { batchGradient[j] += entropyCoefficient * invTemperature * direction * f32(batch); }
   }
@@ -389,39 +396,76 @@ fn takeGeneralStep(stepIndex: u32, withStats: bool) {
     normScale = 1.0 / (sqrt(max(0.0, sumSquares / f32(batch) - shift * shift)) + kAdvantageEpsilon);
   }
 
-  for (var j = 0u; j < kArms; j++) { delta[j] = 0.0; }
   if (withStats) { for (var j = 0u; j < kArms; j++) { batchGradient[j] = 0.0; } }
   var sums = BatchSums(0.0, 0.0, 0.0, 0.0, 0.0);
-  for (var i = 0u; i < batch; i++) {
-    let sample = drawSample(stepIndex, i, firstReward + i + 1u);
-    var advantage = sample.advantage;
-    if (advantageNorm == kAdvantageNormBatch) { advantage = (advantage - shift) * normScale; }
-    // REINFORCE for every arm: theta_j += lr / batch * A * (1[j = a] - pi_j) / T.
-    let coefficient = lrOverTemperatureBatch * advantage;
-    for (var j = 0u; j < kArms; j++) { delta[j] += coefficient * scoreDirection(j == sample.action, probs[j]); }
-    if (withStats) {
-      sums.reward += sample.reward;
-      sums.optimal += select(0.0, 1.0, sample.action == optimalArm);
-      sums.baseline += sample.baseline;
-      sums.advantage += sample.advantage;
-      if (advantageNorm != kAdvantageNormBatch) {
-        sums.exactVariance += exactGradientVariance(sample.referenceBaseline, sample.factor, invTemperature);
-      } else if (sample.factor != 0.0) {
-        // Normalised: the same estimator with the baseline moved by m / f, scaled by s f (AgentStepper's #exactVariance).
-        sums.exactVariance += exactGradientVariance(sample.referenceBaseline + shift / sample.factor, sample.factor * normScale, invTemperature);
-      }
-      let scaledAdvantage = advantage * invTemperature;
-      for (var j = 0u; j < kArms; j++) { batchGradient[j] += scaledAdvantage * scoreDirection(j == sample.action, probs[j]); }
+  let startMean = rewardMean;
+  let startEma = ema;
+  // PPO (AgentStepper.takeStep): pass e > 0 replays the batch (drawn from the step's first
+  // policy, `probs`) and climbs the clipped surrogate, r = pi_now(a) / pi(a); pass 0 (r = 1) is
+  // the plain batch step.
+  for (var epoch = 0u; epoch < epochs; epoch++) {
+    if (epoch == 0u) {
+      for (var j = 0u; j < kArms; j++) { probsNow[j] = probs[j]; }
+      weightSumNow = weightSum;
+    } else {
+      rewardMean = startMean;
+      ema = startEma;
+      policyNow();
     }
+    let counted = withStats && epoch == 0u;
+    for (var j = 0u; j < kArms; j++) { delta[j] = 0.0; }
+    for (var i = 0u; i < batch; i++) {
+      let sample = drawSample(stepIndex, i, firstReward + i + 1u);
+      var advantage = sample.advantage;
+      if (advantageNorm == kAdvantageNormBatch) { advantage = (advantage - shift) * normScale; }
+      var contributes = true;
+      if (epoch > 0u) {
+        let ratio = probsNow[sample.action] / probs[sample.action];
+        contributes = !((advantage > 0.0 && ratio > clipHigh) || (advantage < 0.0 && ratio < clipLow));
+        advantage = advantage * ratio;
+      }
+      if (contributes) {
+        // REINFORCE for every arm: theta_j += lr / batch * A * (1[j = a] - pi_j) / T.
+        let coefficient = lrOverTemperatureBatch * advantage;
+        for (var j = 0u; j < kArms; j++) { delta[j] += coefficient * scoreDirection(j == sample.action, probsNow[j]); }
+      }
+      if (counted) {
+        sums.reward += sample.reward;
+        sums.optimal += select(0.0, 1.0, sample.action == optimalArm);
+        sums.baseline += sample.baseline;
+        sums.advantage += sample.advantage;
+        if (advantageNorm != kAdvantageNormBatch) {
+          sums.exactVariance += exactGradientVariance(sample.referenceBaseline, sample.factor, invTemperature);
+        } else if (sample.factor != 0.0) {
+          // Normalised: the same estimator with the baseline moved by m / f, scaled by s f (AgentStepper's #exactVariance).
+          sums.exactVariance += exactGradientVariance(sample.referenceBaseline + shift / sample.factor, sample.factor * normScale, invTemperature);
+        }
+        let scaledAdvantage = advantage * invTemperature;
+        for (var j = 0u; j < kArms; j++) { batchGradient[j] += scaledAdvantage * scoreDirection(j == sample.action, probs[j]); }
+      }
+    }
+    if (entropyCoefficient > 0.0) { addEntropyBonus(counted); }
+    for (var j = 0u; j < kArms; j++) {
+      prefs[j] = prefs[j] + delta[j];
+      if (!(abs(prefs[j]) <= 3.4028234663852886e38)) { healthy = false; }
+    }
+    if (!healthy) { break; }
   }
-  if (entropyCoefficient > 0.0) { addEntropyBonus(withStats); }
-
   if (withStats) { accumulateBatchStats(sums); }
+}
 
+// The softmax of the current prefs into probsNow and weightSumNow (policy() keeps the step's first).
+fn policyNow() {
+  var maxPref = prefs[0];
+  for (var j = 0u; j < kArms; j++) { maxPref = max(maxPref, prefs[j]); }
+  var sum = 0.0;
   for (var j = 0u; j < kArms; j++) {
-    prefs[j] = prefs[j] + delta[j];
-    if (!(abs(prefs[j]) <= 3.4028234663852886e38)) { healthy = false; }
+    let weight = exp((prefs[j] - maxPref) * invTemperature);
+    probsNow[j] = weight;
+    sum += weight;
   }
+  for (var j = 0u; j < kArms; j++) { probsNow[j] = probsNow[j] / sum; }
+  weightSumNow = sum;
 }
 
 // Arm values, expected rewards, reward variances and the optimal arm of the loaded agent. Arms
@@ -471,6 +515,9 @@ fn main(
   lrOverTemperatureBatch = groups[groupIndex].lrOverTemperatureBatch;
   lrEntropy = groups[groupIndex].lrEntropy;
   entropyCoefficient = groups[groupIndex].entropy;
+  epochs = groups[groupIndex].epochs;
+  clipLow = groups[groupIndex].clipLow;
+  clipHigh = groups[groupIndex].clipHigh;
   env = groups[groupIndex].env;
   offset = groups[groupIndex].offset;
   scale = groups[groupIndex].scale;

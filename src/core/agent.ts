@@ -36,6 +36,11 @@ export interface StepConstants {
   /** The entropy bonus's coefficient beta, and lr / T * beta. */
   entropy: number;
   lrEntropy: number;
+  /** PPO: passes over each batch, and the ratio's clip bounds (1 -+ clip; without clipping 0 and the largest f32). */
+  epochs: number;
+  clip: number;
+  clipLow: number;
+  clipHigh: number;
   /** isPlainStep: takeStep's one-sample path. */
   plain: boolean;
   invTemperature: number;
@@ -55,8 +60,8 @@ export interface StepConstants {
 }
 
 /** One sample, one update, nothing added: the step as the lesson writes it (and the fastest). */
-export function isPlainStep(params: Pick<Params, 'batch' | 'advantageNorm' | 'entropy'>): boolean {
-  return params.batch === 1 && params.advantageNorm === 'none' && params.entropy === 0;
+export function isPlainStep(params: Pick<Params, 'batch' | 'advantageNorm' | 'entropy' | 'epochs'>): boolean {
+  return params.batch === 1 && params.advantageNorm === 'none' && params.entropy === 0 && params.epochs === 1;
 }
 
 export function stepConstants(params: Params): StepConstants {
@@ -69,6 +74,11 @@ export function stepConstants(params: Params): StepConstants {
     advantageNorm: params.advantageNorm,
     entropy: f32(params.entropy),
     lrEntropy: f32(lrOverTemperature * f32(params.entropy)),
+    epochs: params.epochs,
+    clip: f32(params.clip),
+    // Without clipping, bounds no ratio reaches (finite: WGSL may assume no infinities).
+    clipLow: params.clip > 0 ? f32(1 - f32(params.clip)) : 0,
+    clipHigh: params.clip > 0 ? f32(1 + f32(params.clip)) : 3.4028234663852886e38,
     plain: isPlainStep(params),
     invTemperature,
     baseline: params.baseline,
@@ -103,6 +113,9 @@ export class AgentStepper {
   readonly words = new Uint32Array(4);
   /** The step's change to each preference, summed over the batch. */
   readonly #delta: Float32Array;
+  /** The policy during a PPO step's later passes (the batch is still drawn from `probs`). */
+  readonly #weightsNow: Float32Array;
+  readonly #probsNow: Float32Array;
   /** The step's gradient estimate per arm (per unit lr), for the statistics. */
   readonly gradient: Float64Array;
   readonly #blocks: { prob: number; grad: number; grad2: number };
@@ -136,6 +149,8 @@ export class AgentStepper {
     this.armMean = new Float32Array(arms);
     this.armVariance = new Float64Array(arms);
     this.#delta = new Float32Array(arms);
+    this.#weightsNow = new Float32Array(arms);
+    this.#probsNow = new Float32Array(arms);
     this.gradient = new Float64Array(arms);
     this.#blocks = recordBlocks(arms);
   }
@@ -284,7 +299,6 @@ export class AgentStepper {
 
     const delta = this.#delta;
     const gradient = this.gradient;
-    delta.fill(0);
     if (measured) gradient.fill(0);
     let rewardSum = 0;
     let optimalCount = 0;
@@ -295,35 +309,58 @@ export class AgentStepper {
     let firstReward_ = 0;
     let firstBaseline = 0;
     let firstAdvantage = 0;
-    for (let i = 0; i < batch; i++) {
-      this.#drawSample(rewardMean, ema, stateIndex, agent, step, i, firstReward + i + 1, c);
-      const action = this.action;
-      const advantage = c.advantageNorm === 'batch' ? f32(f32(this.advantage - shift) * normScale) : this.advantage;
-      const coefficient = f32(c.lrOverTemperatureBatch * advantage);
-      for (let j = 0; j < k; j++) delta[j] = f32(delta[j] + f32(coefficient * f32(scoreDirection(j, action, this.probs))));
-      if (measured) {
-        rewardSum += this.reward;
-        if (action === this.optimalArm) optimalCount++;
-        baselineSum += this.baseline;
-        advantageSum += this.advantage;
-        exactVarianceSum += this.#exactVariance(c, shift, normScale);
-        const scaledAdvantage = advantage * c.invTemperature;
-        for (let j = 0; j < k; j++) gradient[j] += scaledAdvantage * scoreDirection(j, action, this.probs);
-      }
-      if (i === 0) {
-        firstAction = action;
-        firstReward_ = this.reward;
-        firstBaseline = this.baseline;
-        firstAdvantage = this.advantage;
-      }
-    }
-    if (c.entropy > 0) this.#addEntropyBonus(prefs, offset, c, measured);
-
     let healthy = true;
-    for (let j = 0; j < k; j++) {
-      const updated = f32(prefs[offset + j] + delta[j]);
-      prefs[offset + j] = updated;
-      if (!(Math.abs(updated) <= 3.4028234663852886e38)) healthy = false;
+    const startMean = rewardMean[stateIndex];
+    const startEma = ema[stateIndex];
+    // PPO: pass e > 0 replays the same batch (drawn from the step's first policy, `probs`) and
+    // climbs the clipped surrogate min(r A, clip(r, 1 - eps, 1 + eps) A), r = pi_now(a) / pi(a):
+    // a sample whose ratio has left the bound in its advantage's direction adds nothing, the
+    // others add r A grad log pi_now(a). Pass 0 (r = 1) is the plain batch step.
+    for (let pass = 0; pass < c.epochs; pass++) {
+      let probsNow = this.probs;
+      let weightSumNow = this.weightSum;
+      if (pass > 0) {
+        rewardMean[stateIndex] = startMean;
+        ema[stateIndex] = startEma;
+        weightSumNow = softmaxInto(prefs, offset, k, c.invTemperature, this.#weightsNow, this.#probsNow);
+        probsNow = this.#probsNow;
+      }
+      const counted = measured && pass === 0;
+      delta.fill(0);
+      for (let i = 0; i < batch; i++) {
+        this.#drawSample(rewardMean, ema, stateIndex, agent, step, i, firstReward + i + 1, c);
+        const action = this.action;
+        let advantage = c.advantageNorm === 'batch' ? f32(f32(this.advantage - shift) * normScale) : this.advantage;
+        if (pass > 0) {
+          const ratio = f32(probsNow[action] / this.probs[action]);
+          if ((advantage > 0 && ratio > c.clipHigh) || (advantage < 0 && ratio < c.clipLow)) continue;
+          advantage = f32(advantage * ratio);
+        }
+        const coefficient = f32(c.lrOverTemperatureBatch * advantage);
+        for (let j = 0; j < k; j++) delta[j] = f32(delta[j] + f32(coefficient * f32(scoreDirection(j, action, probsNow))));
+        if (counted) {
+          rewardSum += this.reward;
+          if (action === this.optimalArm) optimalCount++;
+          baselineSum += this.baseline;
+          advantageSum += this.advantage;
+          exactVarianceSum += this.#exactVariance(c, shift, normScale);
+          const scaledAdvantage = advantage * c.invTemperature;
+          for (let j = 0; j < k; j++) gradient[j] += scaledAdvantage * scoreDirection(j, action, this.probs);
+        }
+        if (pass === 0 && i === 0) {
+          firstAction = action;
+          firstReward_ = this.reward;
+          firstBaseline = this.baseline;
+          firstAdvantage = this.advantage;
+        }
+      }
+      if (c.entropy > 0) this.#addEntropyBonus(prefs, offset, c, counted, probsNow, weightSumNow);
+      for (let j = 0; j < k; j++) {
+        const updated = f32(prefs[offset + j] + delta[j]);
+        prefs[offset + j] = updated;
+        if (!(Math.abs(updated) <= 3.4028234663852886e38)) healthy = false;
+      }
+      if (!healthy) break;
     }
     this.action = firstAction;
     this.reward = firstReward_;
@@ -357,13 +394,12 @@ export class AgentStepper {
   }
 
   /** Adds lr * beta * dH/dtheta_j to the step's change (and beta * dH/dtheta_j to its gradient). */
-  #addEntropyBonus(prefs: Float32Array, offset: number, c: StepConstants, measured: boolean): void {
+  #addEntropyBonus(prefs: Float32Array, offset: number, c: StepConstants, measured: boolean, probs: Float32Array, weightSum: number): void {
     const k = this.arms;
-    const probs = this.probs;
     let max = prefs[offset];
     for (let j = 1; j < k; j++) max = Math.max(max, prefs[offset + j]);
-    const logSum = f32(Math.log(this.weightSum));
-    const entropy = f32(entropyOf(prefs, offset, k, c.invTemperature, probs, this.weightSum));
+    const logSum = f32(Math.log(weightSum));
+    const entropy = f32(entropyOf(prefs, offset, k, c.invTemperature, probs, weightSum));
     for (let j = 0; j < k; j++) {
       const logProb = f32(f32(f32(prefs[offset + j] - max) * c.invTemperature) - logSum);
       // -pi_j (log pi_j + H); the 1 / T is in lrEntropy (and in the gradient below).

@@ -44,6 +44,8 @@ export interface Params {
   batch: number;
   advantageNorm: AdvantageNorm;
   entropy: number;
+  epochs: number;
+  clip: number;
   env: EnvKind;
   offset: number;
   scale: number;
@@ -181,6 +183,16 @@ export const kParamSpecs: readonly ParamSpec[] = [
     key: 'entropy', label: 'Entropy bonus', type: 'float', min: 0, max: 100, defaultValue: 0,
     slider: 'linear', unit: '', scope: 'group', live: false,
     help: "Coefficient beta of an entropy bonus: each update also climbs beta * H(pi), which pushes probability back towards the less-tried arms and keeps exploration alive.",
+  },
+  {
+    key: 'epochs', label: 'PPO epochs', type: 'int', min: 1, max: 64, defaultValue: 1,
+    slider: 'linear', unit: 'passes', scope: 'group', live: false,
+    help: 'Passes over each batch (PPO): after the first (plain REINFORCE), each pass climbs r * A, r = pi_now(a) / pi_before(a), on the same samples again.',
+  },
+  {
+    key: 'clip', label: 'PPO clip', type: 'float', min: 0, max: 1, defaultValue: 0,
+    slider: 'linear', unit: '', scope: 'group', live: false,
+    help: 'Clip epsilon of the PPO surrogate: a sample stops pushing once its ratio r has left [1 - clip, 1 + clip] in its advantage\'s direction. 0: no clipping.',
   },
   {
     key: 'env', label: 'Environment', type: 'enum', options: kEnvKinds, defaultValue: 'gaussian',

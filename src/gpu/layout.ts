@@ -10,7 +10,7 @@ export const kGroupParamsBytes = 24 * 4 + kMaxArms * 4;
 export const kGroupParamsFields = [
   'lrOverTemperature', 'invTemperature', 'baseline', 'baselineRate', 'baselineInit', 'env', 'offset',
   'scale', 'spread', 'rewardSd', 'agents', 'firstWorkgroup', 'workgroups', 'halted', 'baselineFromFirstReward', 'batch',
-  'advantageNorm', 'lrOverTemperatureBatch', 'lrEntropy', 'entropy', 'pad0', 'pad1', 'pad2', 'pad3', 'means',
+  'advantageNorm', 'lrOverTemperatureBatch', 'lrEntropy', 'entropy', 'epochs', 'clipLow', 'clipHigh', 'pad0', 'means',
 ] as const;
 
 export const kStepUniformsBytes = 12 * 4;
@@ -57,9 +57,9 @@ export function packGroupParams(
   f(17, c.lrOverTemperatureBatch);
   f(18, c.lrEntropy);
   f(19, c.entropy);
-  u(20, 0);
-  u(21, 0);
-  u(22, 0);
+  u(20, c.epochs);
+  f(21, c.clipLow);
+  f(22, c.clipHigh);
   u(23, 0);
   for (let j = 0; j < kMaxArms; j++) f(24 + j, j < c.means.length ? c.means[j] : 0);
 }

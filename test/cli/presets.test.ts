@@ -25,7 +25,7 @@ describe('presets', () => {
     expect(new Set(presetNames()).size).toBe(kPresets.length);
     expect(presetNames()).toEqual([
       'baseline-on-off', 'lesson-mini-challenge', 'mistake-high-variance', 'mistake-no-baseline',
-      'mistake-lr-too-high', 'mistake-reward-scale', 'testbed', 'testbed-baseline',
+      'mistake-lr-too-high', 'mistake-reward-scale', 'ppo-clip', 'testbed', 'testbed-baseline',
     ]);
     expect(presetNames()).toContain(kLandingPreset);
     for (const preset of kPresets) {
@@ -160,6 +160,16 @@ describe('what each preset shows', () => {
     expect(fast('prob_optimal_p10')).toBeLessThan(0.01); // a tenth of the agents or more gave the best arm up
     expect(slow('mean_prob_optimal')).toBeGreaterThan(0.85 + 4 * worstSe(agents)); // ~0.94
     expect(slow('prob_optimal_p10')).toBeGreaterThan(0.8); // ~0.92: nobody stuck
+  });
+
+  it('ppo-clip: unclipped passes collapse agents onto worse arms, clipped ones learn fastest', async () => {
+    const agents = 1000;
+    const [reinforce, unclipped, clipped] = await finalRows('ppo-clip', agents);
+    expect(unclipped('prob_optimal_p10')).toBeLessThan(0.05); // ~0.006: a tenth or more sure of a worse arm
+    expect(clipped('prob_optimal_p10')).toBeGreaterThan(0.9); // ~0.99
+    expect(reinforce('prob_optimal_p10')).toBeGreaterThan(0.9); // ~0.98
+    const [early, , earlyClipped] = await finalRows('ppo-clip', agents, 20);
+    expect(earlyClipped('mean_prob_optimal') - early('mean_prob_optimal')).toBeGreaterThan(8 * worstSe(agents)); // 0.84 vs 0.70 at step 20
   });
 
   it('mistake-reward-scale: x1 learns, x1000 collapses, x0.0001 does not move', async () => {

@@ -241,13 +241,15 @@ describe('GPU engine against the CPU reference', () => {
     const { device } = await testGpu();
     await withErrorScopes(device, async () => {
       // The last group is plain: in a dispatch with the general step it must still match the CPU's plain step.
-      const sizes = [70, 65, 130, 40, 33];
+      const sizes = [70, 65, 130, 40, 33, 50, 30];
       const cfg = config({ arms: 3, env: 'fixed', means: [0, 0.5, 1], noise: 0.5, lr: 0.3, agents: 70 }, [
         { agents: 70, batch: 4, baseline: 'average' },
         { agents: 65, batch: 5, advantageNorm: 'batch', baseline: 'ema', scale: 50 },
         { agents: 130, entropy: 0.2, baseline: 'average-inclusive', temperature: 0.7 },
         { agents: 40, batch: 3, advantageNorm: 'batch', entropy: 0.05, env: 'bernoulli', means: [0.2, 0.5, 0.8], baseline: 'none' },
         { agents: 33, baseline: 'average' },
+        { agents: 50, batch: 4, epochs: 3, clip: 0.2, advantageNorm: 'batch', baseline: 'average', lr: 1 },
+        { agents: 30, batch: 3, epochs: 2, baseline: 'ema' },
       ]);
       const context = await testGpu();
       const cpuEngine = new CpuEngine(cfg);
@@ -261,9 +263,14 @@ describe('GPU engine against the CPU reference', () => {
         for (let g = 0; g < sizes.length; g++) {
           const a = await cpuEngine.readAgents(g);
           const b = await gpuEngine.readAgents(g);
-          // Noise-free draws and few steps: only f32 rounding and WGSL's exp/log/normals differ.
-          expect(prefsAgreement(a.prefs, b.prefs, 3, (theta) => 1e-4 * (1 + Math.abs(theta))).agreeing, `group ${g} step ${step}`)
-            .toBeGreaterThanOrEqual(sizes[g] - 1);
+          // Few steps: only f32 rounding and WGSL's exp/log/normals differ. In the PPO group a
+          // sample whose ratio lies within that rounding of the clip bound may fall on the other
+          // side on the GPU and change the update: a few agents there may differ.
+          // Its three passes at lr 1 also carry the rounding further: 1e-3 there.
+          const slack = g === 5 ? Math.ceil(0.06 * sizes[g]) : 1;
+          const tolerance = g === 5 ? 1e-3 : 1e-4;
+          expect(prefsAgreement(a.prefs, b.prefs, 3, (theta) => tolerance * (1 + Math.abs(theta))).agreeing, `group ${g} step ${step}`)
+            .toBeGreaterThanOrEqual(sizes[g] - slack);
         }
       }
       await cpuEngine.advance(60, collector(cpu));
