@@ -91,7 +91,7 @@ var<private> armValue: array<f32, kArmCapacity>;
 var<private> armVar: array<f32, kArmCapacity>;
 // Accumulators: scalars, and per arm in arrays of their own, so that every per-step update
 // indexes with a constant (after unrolling) rather than an offset that depends on kArms.
-var<private> acc: array<f32, kAccScalars>;
+var<private> acc: array<f32, kAccCapacity>;
 var<private> accProb: array<f32, kArmCapacity>;
 var<private> accGrad: array<f32, kArmCapacity>;
 var<private> accGrad2: array<f32, kArmCapacity>;
@@ -230,6 +230,7 @@ fn accumulateBatchStats(sums: BatchSums) {
   acc[kAccBaseline] += sums.baseline / batchF;
   acc[kAccAdvantage] += sums.advantage / batchF;
   acc[kAccExactVar] += sums.exactVariance / (batchF * batchF);
+  if (epochs > 1u) { acc[kAccClipped] += sums.clipped / (batchF * f32(epochs - 1u)); }
   var squaredNorm = 0.0;
   for (var j = 0u; j < kArms; j++) {
     let gradient = batchGradient[j] / batchF;
@@ -275,6 +276,8 @@ struct BatchSums {
   baseline: f32,
   advantage: f32,
   exactVariance: f32,
+  // PPO: samples left out of a later pass because their ratio had left the clip bound.
+  clipped: f32,
 }
 
 // Sample `index` of step `stepIndex`'s batch (AgentStepper's #drawSample): the action, the reward,
@@ -397,7 +400,7 @@ fn takeGeneralStep(stepIndex: u32, withStats: bool) {
   }
 
   if (withStats) { for (var j = 0u; j < kArms; j++) { batchGradient[j] = 0.0; } }
-  var sums = BatchSums(0.0, 0.0, 0.0, 0.0, 0.0);
+  var sums = BatchSums(0.0, 0.0, 0.0, 0.0, 0.0, 0.0);
   let startMean = rewardMean;
   let startEma = ema;
   // PPO (AgentStepper.takeStep): pass e > 0 replays the batch (drawn from the step's first
@@ -422,6 +425,7 @@ fn takeGeneralStep(stepIndex: u32, withStats: bool) {
       if (epoch > 0u) {
         let ratio = probsNow[sample.action] / probs[sample.action];
         contributes = !((advantage > 0.0 && ratio > clipHigh) || (advantage < 0.0 && ratio < clipLow));
+        if (withStats && !contributes) { sums.clipped += 1.0; }
         advantage = advantage * ratio;
       }
       if (contributes) {

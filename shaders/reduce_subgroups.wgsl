@@ -37,13 +37,14 @@ fn writeSubgroupTotals(at: u32, values: vec4<f32>, count: u32, isLeader: bool, a
 // Adds each subgroup's accumulators into its partial record for `row`. Called by all invocations
 // of the workgroup (uniform control flow). Assumes what implementations do for compute shaders:
 // subgroup i holds invocations i * size .. i * size + size - 1. The arm arrays' capacity is a
-// multiple of 4 (and kAccScalars is 12), so j + 3 stays in bounds; slots past kArms hold zeros.
+// multiple of 4 (and the scalars' kAccCapacity too), so j + 3 stays in bounds; slots past kArms
+// and kAccScalars hold zeros and are not written.
 fn reduceWorkgroup(lid: u32, lanes: ReduceLanes, workgroupIndex: u32, row: u32, addToExisting: bool) {
   let stats = statCount();
   let record = ((row * uniforms.workgroupCount + workgroupIndex) * kRecordsPerWorkgroup + lid / lanes.size) * stats;
   let isLeader = lanes.lane == 0u;
   for (var s = 0u; s < kAccScalars; s += 4u) {
-    writeSubgroupTotals(record + s, vec4<f32>(acc[s], acc[s + 1u], acc[s + 2u], acc[s + 3u]), 4u, isLeader, addToExisting);
+    writeSubgroupTotals(record + s, vec4<f32>(acc[s], acc[s + 1u], acc[s + 2u], acc[s + 3u]), min(4u, kAccScalars - s), isLeader, addToExisting);
   }
   for (var j = 0u; j < kArms; j += 4u) {
     let count = min(4u, kArms - j);

@@ -133,6 +133,8 @@ export class AgentStepper {
   advantageSum = 0;
   /** Sum over the batch of each sample's exact variance (the mean's is this / batch^2). */
   exactVarianceSum = 0;
+  /** PPO: samples a later pass left out (their ratio had left the clip bound), over all passes. */
+  clippedCount = 0;
   /**
    * The advantage as factor * (R - referenceBaseline) with both fixed before the reward is drawn:
    * what the exact variance needs. Only the inclusive average differs from (1, baseline).
@@ -305,6 +307,7 @@ export class AgentStepper {
     let baselineSum = 0;
     let advantageSum = 0;
     let exactVarianceSum = 0;
+    let clippedCount = 0;
     let firstAction = 0;
     let firstReward_ = 0;
     let firstBaseline = 0;
@@ -333,7 +336,10 @@ export class AgentStepper {
         let advantage = c.advantageNorm === 'batch' ? f32(f32(this.advantage - shift) * normScale) : this.advantage;
         if (pass > 0) {
           const ratio = f32(probsNow[action] / this.probs[action]);
-          if ((advantage > 0 && ratio > c.clipHigh) || (advantage < 0 && ratio < c.clipLow)) continue;
+          if ((advantage > 0 && ratio > c.clipHigh) || (advantage < 0 && ratio < c.clipLow)) {
+            clippedCount++;
+            continue;
+          }
           advantage = f32(advantage * ratio);
         }
         const coefficient = f32(c.lrOverTemperatureBatch * advantage);
@@ -371,6 +377,7 @@ export class AgentStepper {
     this.baselineSum = baselineSum;
     this.advantageSum = advantageSum;
     this.exactVarianceSum = exactVarianceSum;
+    this.clippedCount = clippedCount;
     this.healthy = healthy;
   }
 
@@ -428,6 +435,7 @@ export class AgentStepper {
     record[base + kAcc.baseline] += this.baselineSum / batch;
     record[base + kAcc.advantage] += this.advantageSum / batch;
     record[base + kAcc.exactVar] += this.exactVarianceSum / (batch * batch);
+    if (c.epochs > 1) record[base + kAcc.clipped] += this.clippedCount / (batch * (c.epochs - 1));
     const grad = base + this.#blocks.grad;
     const grad2 = base + this.#blocks.grad2;
     let squaredNorm = 0;

@@ -37,9 +37,12 @@ export const kAcc = {
   exactVar: 9,
   sqNorm: 10,
   sqNorm2: 11,
+  clipped: 12,
 } as const;
 /** Slots before the per-arm blocks. */
 export const kAccScalars = Object.keys(kAcc).length;
+/** The kernels' scalar accumulators, rounded up to whole vec4s (the subgroup reduction adds four at a time). */
+export const kAccCapacity = Math.ceil(kAccScalars / 4) * 4;
 
 /** Slots of a record for `arms` arms. */
 export function recordLength(arms: number): number {

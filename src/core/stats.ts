@@ -30,6 +30,7 @@ export const kScalarStats = [
   'grad_var',
   'grad_sqnorm_mean',
   'grad_sqnorm_var',
+  'clip_fraction',
 ] as const;
 
 export type ScalarStat = (typeof kScalarStats)[number];
@@ -123,6 +124,7 @@ const kScalarSlots: readonly (readonly [ScalarStat, keyof typeof kAcc])[] = [
   ['exact_grad_var', 'exactVar'],
   ['grad_sqnorm_mean', 'sqNorm'],
   ['grad_sqnorm_var', 'sqNorm2'],
+  ['clip_fraction', 'clipped'],
 ];
 
 /**

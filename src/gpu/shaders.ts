@@ -12,6 +12,7 @@ import reduceSubgroupsSource from '../../shaders/reduce_subgroups.wgsl?raw';
 import reduceWorkgroupSource from '../../shaders/reduce_workgroup.wgsl?raw';
 import {
   kAcc,
+  kAccCapacity,
   kAccScalars,
   kBaselineCode,
   kEnvCode,
@@ -50,6 +51,7 @@ export const kWgslConstants: ReadonlyMap<string, number> = new Map([
   ...prefixed('kPurpose', kPurpose),
   ...prefixed('kAcc', kAcc),
   ['kAccScalars', kAccScalars],
+  ['kAccCapacity', kAccCapacity],
   ...prefixed('kBaseline', kBaselineCode),
   ...prefixed('kEnv', kEnvCode),
   ...prefixed('kAdvantageNorm', kAdvantageNormCode),
@@ -82,7 +84,7 @@ const kArmLoop = /for \(var (\w+) = 0u; \1 < (kArms|kAccScalars); \1(\+\+| \+= 4
 
 /**
  * Writes every `for (var j = 0u; j < kArms; j++) { ... }` out as k copies of its body with `j`
- * a `const` (loops to kAccScalars likewise, 12 copies; loops that step by `j += 4u`, one copy
+ * a `const` (loops to kAccScalars likewise, one copy per slot; loops that step by `j += 4u`, one copy
  * per 4). Some implementations keep private arrays in memory and address them lane by lane when
  * the index is a loop variable (SwiftShader does); with constant indices the same arrays cost
  * plain loads (the README's benchmark section has the figures). The arm count stays an

@@ -225,4 +225,18 @@ describe('PPO: epochs and clipping', () => {
     const plainBatch = firstStep(params({ arms: 3, env: 'fixed', means: [0, 0.5, 1], noise: 1, batch: 4 }), 2, [0.1, 0, -0.1]);
     expect(Array.from(one.theta)).toEqual(Array.from(plainBatch.theta));
   });
+
+  it('clip_fraction: the share of samples a later pass left out, 0 without clipping or with one pass', async () => {
+    const config = configFromObject({
+      arms: 5, env: 'fixed', means: [], noise: 1, lr: 1, baseline: 'average', batch: 16, advantageNorm: 'batch', agents: 300, steps: 40, seed: 3,
+      groups: [{ epochs: 8, clip: 0.2 }, { epochs: 8 }, { epochs: 1, clip: 0.2 }],
+    });
+    const { rows, column } = await finalRows(config);
+    const fractions = (g: number) => rows.filter((r) => r.group === g).map((r) => r.values[column('clip_fraction')]);
+    // Step 1's passes start at a uniform policy and lr 1 moves it far: the bound is hit at once.
+    expect(Math.max(...fractions(0))).toBeGreaterThan(0.2);
+    expect(fractions(0).every((f) => f >= 0 && f <= 1)).toBe(true);
+    expect(fractions(1).every((f) => f === 0)).toBe(true);
+    expect(fractions(2).every((f) => f === 0)).toBe(true);
+  });
 });

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { type ExperimentConfig, defaultConfig, validateConfig } from '../../src/core/config.ts';
 import { CpuEngine } from '../../src/core/cpu-engine.ts';
+import { recordLength } from '../../src/core/shared-constants.ts';
 import type { AgentStates, Engine } from '../../src/core/engine.ts';
 import { ConfigError, type Params, kBaselineModes } from '../../src/core/schema.ts';
 import { type StatsSink, kHistogramBins } from '../../src/core/stats.ts';
@@ -280,7 +281,7 @@ describe('GPU engine against the CPU reference', () => {
         const want = cpuRows.get(`${row.group}:${row.step}`) as Row;
         // Means over agents: where both engines took the same actions they agree to rounding;
         // the rare agent that took another path moves a mean by at most its share of the range.
-        for (const name of ['mean_reward', 'mean_prob_optimal', 'mean_entropy', 'frac_optimal']) {
+        for (const name of ['mean_reward', 'mean_prob_optimal', 'mean_entropy', 'frac_optimal', 'clip_fraction']) {
           const s = cpuEngine.layout.index(name);
           expect(Math.abs(row.values[s] - want.values[s]), `${name} group ${row.group} step ${row.step}`)
             .toBeLessThanOrEqual(2e-3 * (1 + Math.abs(want.values[s])) + 60 / sizes[row.group]);
@@ -468,9 +469,9 @@ describe('statistics reduction: fallback when subgroup records do not fit', () =
     const context = await testGpu();
     await withErrorScopes(context.device, async () => {
       const cfg = config({ arms: 10, agents: 640, window: 2 });
-      // A row of subgroup records: 10 workgroups x (64 / smallest subgroup) records x 42 stats x
-      // 4 bytes (26,880 on SwiftShader); one byte less than that forces the workgroup records.
-      const subgroupRowBytes = 10 * (64 / context.subgroupMinSize) * 42 * 4;
+      // A row of subgroup records: 10 workgroups x (64 / smallest subgroup) records x
+      // recordLength(10) stats x 4 bytes; one byte less than that forces the workgroup records.
+      const subgroupRowBytes = 10 * (64 / context.subgroupMinSize) * recordLength(10) * 4;
       expect(context.subgroupMinSize, 'subgroups smaller than the workgroup').toBeLessThan(64);
       const tight = await GpuEngine.create(cfg, context, { partialsBudgetBytes: subgroupRowBytes - 1 });
       const roomy = await GpuEngine.create(cfg, context);

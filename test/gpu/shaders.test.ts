@@ -16,7 +16,7 @@ describe('unrollArmLoops', () => {
 
   it('writes loops that step by 4 out as one copy per 4 arms, the last one partial', () => {
     expect(unrollArmLoops('for (var j = 0u; j < kArms; j += 4u) { f(j); }', 10)).toBe('{ const j = 0u; f(j); }\n{ const j = 4u; f(j); }\n{ const j = 8u; f(j); }');
-    expect(unrollArmLoops('for (var s = 0u; s < kAccScalars; s += 4u) { g(s); }', 10)).toBe('{ const s = 0u; g(s); }\n{ const s = 4u; g(s); }\n{ const s = 8u; g(s); }');
+    expect(unrollArmLoops('for (var s = 0u; s < kAccScalars; s += 4u) { g(s); }', 10)).toBe('{ const s = 0u; g(s); }\n{ const s = 4u; g(s); }\n{ const s = 8u; g(s); }\n{ const s = 12u; g(s); }');
   });
 
   it('leaves no arm loop in the agent kernel', () => {
