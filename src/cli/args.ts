@@ -28,10 +28,17 @@ export interface SimArgs {
   configFile: string | null;
   sets: SetArg[];
   sweeps: Sweep[];
+  /**
+   * `--sweep seed=...`: the config runs once per seed and the output holds them as one run (seed
+   * is shared by a run's groups, so it cannot be a group's value); null without it.
+   */
+  seeds: number[] | null;
   engine: EngineChoice;
   /** File to write; null for stdout. */
   out: string | null;
   format: OutputFormat;
+  /** `--agents-out`: the per-agent CSV, written after the run; null for none. */
+  agentsOut: string | null;
   quiet: boolean;
 }
 
@@ -45,6 +52,7 @@ const kFlags = {
   engine: { type: 'string' },
   out: { type: 'string', short: 'o' },
   format: { type: 'string' },
+  'agents-out': { type: 'string' },
   quiet: { type: 'boolean', short: 'q', repeatable: true },
 } as const satisfies Record<string, FlagSpec>;
 
@@ -74,16 +82,18 @@ export function parseSetArg(text: string): SetArg {
 }
 
 /**
- * `--sweep key=v1,v2,...`: one group per value. Only group keys can be swept; the list key
- * `means` separates its values by `;` (`--sweep "means=0,1;1,0"`).
+ * `--sweep key=v1,v2,...`: one group per value. Only group keys can be swept, and `seed`, which
+ * runs the config once per seed (see `SimArgs.seeds`); the list key `means` separates its values
+ * by `;` (`--sweep "means=0,1;1,0"`).
  */
 export function parseSweepArg(text: string): Sweep {
   const [rawKey, valuesText] = splitAssignment('--sweep', text, 'key=v1,v2,..., e.g. --sweep lr=0.1,0.4');
   const key = knownKey('--sweep', rawKey);
   const spec = paramSpec(key)!;
-  if (spec.scope !== 'group') {
+  if (spec.scope !== 'group' && key !== kSeedKey) {
     throw new UsageError(
-      `--sweep ${key}: is shared by all groups and cannot be swept; use --set (sweepable: ${kGroupKeys.join(', ')})`,
+      `--sweep ${key}: is shared by all groups and cannot be swept; use --set (sweepable: ${kGroupKeys.join(', ')}; ` +
+        `and ${kSeedKey}, one run per seed)`,
     );
   }
   const separator = spec.type === 'list' ? ';' : ',';
@@ -103,6 +113,9 @@ export function parseSweepArg(text: string): Sweep {
   return { key, values };
 }
 
+/** The one shared key `--sweep` takes: each seed is a run of its own (run.ts). */
+export const kSeedKey = 'seed';
+
 function parseChoice<T extends string>(flag: string, text: string, choices: readonly T[]): T {
   if ((choices as readonly string[]).includes(text)) return text as T;
   throw new UsageError(`${flag}: must be one of ${choices.join(', ')}, got ${quoted(text)}`);
@@ -119,7 +132,7 @@ export function formatFromPath(path: string): OutputFormat | null {
 export function parseSimArgs(argv: readonly string[]): SimArgs {
   const args: SimArgs = {
     help: false, preset: null, configFile: null, sets: [], sweeps: [],
-    engine: 'auto', out: null, format: 'csv', quiet: false,
+    seeds: null, engine: 'auto', out: null, format: 'csv', agentsOut: null, quiet: false,
   };
   let format: OutputFormat | null = null;
   for (const { flag, value } of parseFlags(argv, kFlags, 'sim')) {
@@ -131,8 +144,11 @@ export function parseSimArgs(argv: readonly string[]): SimArgs {
       case '--set': args.sets.push(parseSetArg(value)); break;
       case '--sweep': {
         const sweep = parseSweepArg(value);
-        if (args.sweeps.some((s) => s.key === sweep.key)) throw new UsageError(`--sweep ${sweep.key}: swept twice`);
-        args.sweeps.push(sweep);
+        if (args.sweeps.some((s) => s.key === sweep.key) || (sweep.key === kSeedKey && args.seeds !== null)) {
+          throw new UsageError(`--sweep ${sweep.key}: swept twice`);
+        }
+        if (sweep.key === kSeedKey) args.seeds = sweep.values as number[];
+        else args.sweeps.push(sweep);
         break;
       }
       case '--engine': args.engine = parseChoice('--engine', value, kEngineChoices); break;
@@ -141,6 +157,12 @@ export function parseSimArgs(argv: readonly string[]): SimArgs {
         if (value.trim() === '') throw new UsageError('--out needs a file name');
         // `-` is stdout, as for most command-line tools (not a file named "-").
         args.out = value === '-' ? null : value;
+        break;
+      case '--agents-out':
+        // Its own file always: on stdout it would run into the statistics.
+        if (value.trim() === '' || value === '-') throw new UsageError('--agents-out needs a file name (FILE.csv)');
+        if (formatFromPath(value) === 'json') throw new UsageError(`--agents-out ${value}: the agents file is CSV; name it .csv`);
+        args.agentsOut = value;
         break;
     }
   }

@@ -26,10 +26,14 @@ export function helpText(): string {
     '  --sweep KEY=V1,V2,...   one group per value (repeatable: several sweeps give their product,',
     '                          times the groups already there); group keys only. For means,',
     '                          separate the lists by ";": --sweep "means=0,1;1,0"',
+    '                          --sweep seed=1,2,3 runs the whole config once per seed, as one',
+    '                          file: a seed column, run i\'s groups numbered from i x groups',
     '  --engine auto|cpu|gpu   which engine runs it (default auto: the GPU engine when it can',
     '                          run, else the CPU reference engine; stderr says which)',
     '  --out FILE              write to FILE, .csv or .json (default, or -: stdout)',
     '  --format csv|json       the format on stdout (default csv)',
+    '  --agents-out FILE.csv   after the run, write every agent\'s state: group, agent,',
+    '                          pref_0.., prob_0.., best_arm (one row per agent)',
     '  -q, --quiet             stderr gets only warnings and errors (no engine line, progress, summary)',
     '  -h, --help              this text',
     '',
@@ -55,6 +59,7 @@ export function helpText(): string {
     '  npm run sim -- --preset lesson-mini-challenge --out two-arm.csv',
     '  npm run sim -- --preset testbed --set agents=500 --sweep lr=0.05,0.1,0.2 --out lr.csv',
     '  npm run sim -- --config my-experiment.json --format json > run.json',
+    '  npm run sim -- --preset baseline-on-off --sweep seed=1,2,3 --out seeds.csv --agents-out agents.csv',
     '',
   );
   return lines.join('\n');

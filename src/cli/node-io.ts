@@ -37,12 +37,12 @@ export function nodeOutput(stream: Writable): OutputStream {
   };
 }
 
-async function openOut(path: string): Promise<OutputStream> {
+async function openOut(path: string, flag = '--out'): Promise<OutputStream> {
   const stream = createWriteStream(path);
   await new Promise<void>((resolve, reject) => {
     stream.once('open', () => resolve());
     stream.once('error', (error: NodeJS.ErrnoException) =>
-      reject(new UsageError(`--out ${path}: cannot write it (${error.code ?? error.message})`)),
+      reject(new UsageError(`${flag} ${path}: cannot write it (${error.code ?? error.message})`)),
     );
   });
   return nodeOutput(stream);

@@ -31,6 +31,7 @@ import { fieldErrorsByKey, isBaselineComparison, withBaselineComparison, withPar
 import { elementSnippet, iframeSnippet } from './embed-snippet.ts';
 import { type KeyBinding, KeyboardController } from './keyboard-controller.ts';
 import './pg-embed-dialog.ts';
+import './pg-export-menu.ts';
 import type { PgEmbedDialog } from './pg-embed-dialog.ts';
 import './pg-key-legend.ts';
 import type { PgKeyLegend } from './pg-key-legend.ts';
@@ -470,6 +471,7 @@ export class PgApp extends LitElement {
             <button id="present-toggle" title="The charts only, sized for a room (P)" @click=${() => this.#appCommand('present')}>Present</button>
             <button id="fullscreen" title="Full screen (F)" @click=${() => this.#appCommand('fullscreen')}>Full screen</button>
             <button id="embed" title="Snippets to put this experiment in slides or a page" @click=${() => this.#appCommand('embed')}>Embed</button>
+            <pg-export-menu .hook=${this.hook}></pg-export-menu>
             <button id="keys" title="Keyboard shortcuts (?)" @click=${() => this.#appCommand('keys')}>Keys</button>
           </span>
         </div>

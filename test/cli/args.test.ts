@@ -7,8 +7,8 @@ import { defaultConfig, resolveGroups } from '../../src/core/config.ts';
 describe('parseSimArgs', () => {
   it('has sensible defaults', () => {
     expect(parseSimArgs([])).toEqual({
-      help: false, preset: null, configFile: null, sets: [], sweeps: [],
-      engine: 'auto', out: null, format: 'csv', quiet: false,
+      help: false, preset: null, configFile: null, sets: [], sweeps: [], seeds: null,
+      engine: 'auto', out: null, format: 'csv', agentsOut: null, quiet: false,
     });
   });
 

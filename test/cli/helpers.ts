@@ -40,8 +40,8 @@ export async function simInProcess(
       if (!(path in inputs)) throw Object.assign(new Error(`ENOENT: ${path}`), { code: 'ENOENT' });
       return inputs[path];
     },
-    openOut: async (path) => {
-      if (path.startsWith('/nonexistent/')) throw new UsageError(`--out ${path}: cannot write it (ENOENT)`);
+    openOut: async (path, flag = '--out') => {
+      if (path.startsWith('/nonexistent/')) throw new UsageError(`${flag} ${path}: cannot write it (ENOENT)`);
       const out = new MemoryOutput();
       outputs.set(path, out);
       return out;
