@@ -37,6 +37,8 @@ export interface NodeGpuOptions {
 
 export async function openNodeGpu(options: NodeGpuOptions): Promise<GpuContext> {
   const dawn = await loadDawn();
+  // An adapter that refused a device: said in the final message, so the reason is not lost.
+  let refusal = '';
   const tryOpen = async (): Promise<GpuContext | null> => {
     // Timestamp quantization is a browser's guard against timing attacks; here it would only blur
     // GpuEngine's `timing` option.
@@ -49,14 +51,15 @@ export async function openNodeGpu(options: NodeGpuOptions): Promise<GpuContext> 
       keepAlive.push(context);
       return context;
     } catch (error) {
-      if (error instanceof GpuUnavailableError) return null;
-      throw error;
+      if (!(error instanceof GpuUnavailableError)) throw error;
+      if (error.step === 'device') refusal = ` (${error.message})`;
+      return null;
     }
   };
   const found = await tryOpen();
   if (found && (!found.software || options.allowSoftware)) return found;
   if (!options.allowSoftware) {
-    throw new GpuUnavailableError(found ? `only a software adapter: ${found.adapterDescription}` : 'no GPU adapter found');
+    throw new GpuUnavailableError(found ? `only a software adapter: ${found.adapterDescription}` : `no GPU adapter found${refusal}`);
   }
   if (process.env.VK_ICD_FILENAMES !== kSwiftShaderIcd) {
     if (!existsSync(kSwiftShaderIcd)) {
@@ -69,6 +72,6 @@ export async function openNodeGpu(options: NodeGpuOptions): Promise<GpuContext> 
     if (software) return software;
   }
   throw new GpuUnavailableError(
-    'no GPU adapter found (tried SwiftShader too): is libvulkan1 installed? apt-get install -y chromium libvulkan1',
+    `no GPU adapter found${refusal} (tried SwiftShader too): is libvulkan1 installed? apt-get install -y chromium libvulkan1`,
   );
 }

@@ -32,8 +32,8 @@ const kShownArms = 8;
 /** Relative accuracies the "samples needed" column offers (standard error as a share of |grad J|). */
 const kAccuracies = [0.01, 0.1, 0.5] as const;
 
-/** One colour per baseline, in kLabBaselines order: none red, average blue, constant purple, b* green. */
-const kBaselineHue: Record<(typeof kLabBaselines)[number]['id'], number> = { none: 3, average: 0, constant: 4, optimal: 2 };
+/** One colour per baseline: none orange and the average blue, as "no baseline" and "baseline" are in the charts; constant purple, b* green. */
+const kBaselineHue: Record<(typeof kLabBaselines)[number]['id'], number> = { none: 1, average: 0, constant: 4, optimal: 2 };
 
 /** The histogram canvas: row height, label gutter and axis, in CSS pixels. */
 const kTopMargin = 18;
