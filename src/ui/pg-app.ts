@@ -314,7 +314,8 @@ export class PgApp extends LitElement {
     const view = parseView(this.view).charts;
     const script = this.scriptUrl();
     const spec = {
-      link: encodeLink(this.config, this.preset),
+      // The run as the hash has it: its starting config and live changes, so an embed replays it.
+      link: encodeLink(this.#engine.script.config, this.preset, this.#engine.script.changes),
       view: view.length > 0 ? view : kPresentDefaultView,
       scriptUrl: script,
       pageUrl: new URL('./', script).href,

@@ -226,10 +226,13 @@ describe('the keyboard', () => {
       await page.locator('#embed').click();
       const { seed: newSeed, lr: newLr } = await state();
       const element = await page.locator('#embed-element').inputValue();
-      expect(element).toBe(`<script type="module" src="${site.url}pg-playground.js"></script>\n`
-        + `<pg-playground preset="baseline-on-off" agents="500" seed="${newSeed}" lr="${newLr}" view="variance,reward" present autoplay></pg-playground>`);
+      // The snippets carry the run as the link does: its starting config, and the lr moved
+      // mid-run as a live change at its step.
+      expect(element.startsWith(`<script type="module" src="${site.url}pg-playground.js"></script>\n`
+        + `<pg-playground preset="baseline-on-off" agents="500" seed="${newSeed}" changes="`)).toBe(true);
+      expect(element).toMatch(new RegExp(`changes="\\d+:\\*:lr=${newLr}" view="variance,reward" present autoplay></pg-playground>$`));
       expect(await page.locator('#embed-iframe').inputValue())
-        .toContain(`src="${site.url}?present&amp;view=variance,reward#preset=baseline-on-off&amp;agents=500&amp;seed=${newSeed}&amp;lr=${newLr}"`);
+        .toMatch(new RegExp(`#preset=baseline-on-off&amp;agents=500&amp;seed=${newSeed}&amp;change=\\d+%3A\\*%3Alr%3D${newLr}"|#preset=baseline-on-off&amp;agents=500&amp;seed=${newSeed}&amp;change=\\d+:\\*:lr=${newLr}"`));
       await page.locator('#copy-element').click();
       await expect.poll(() => page.locator('pg-embed-dialog [role="status"]').textContent()).toBe('Copied.');
       expect(await page.evaluate(() => navigator.clipboard.readText())).toBe(element);
