@@ -8,7 +8,7 @@ import { type FlagSpec, parseFlags } from '../src/cli/flags.ts';
 import { paramSpec, parseValue } from '../src/core/schema.ts';
 import type { GpuEngineOptions } from '../src/gpu/gpu-engine.ts';
 
-export const kBenchEngines = ['cpu', 'gpu', 'gpu-nostats', 'gpu-naive'] as const;
+export const kBenchEngines = ['cpu', 'cpu-workers', 'gpu', 'gpu-nostats', 'gpu-naive'] as const;
 export type BenchEngine = (typeof kBenchEngines)[number];
 
 export const kBenchSections = ['engines', 'algorithms', 'lab'] as const;
@@ -39,7 +39,9 @@ Runs the engines side by side at k = 10 and prints agent-steps per second with r
 Flags:
   --agents N,N,...        population sizes (default 2000,100000,1000000)
   --seconds S             about S seconds per measurement (default 2)
-  --engines E,E,...       the variants to run, of cpu, gpu, gpu-nostats, gpu-naive (default all)
+  --engines E,E,...       the variants to run, of cpu, cpu-workers, gpu, gpu-nostats, gpu-naive
+                          (default all); cpu-workers is the page's CPU fallback split over worker
+                          threads, on 1 and on every core (at most 8)
   --repeat R              R rounds over all variants, interleaved, each printed and the median
                           reported: a shared machine's speed drifts, and interleaving spreads the
                           drift over every variant alike (default 1)

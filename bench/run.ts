@@ -3,7 +3,9 @@
  * Prints agent-steps per second (one agent-step = one agent picks an action, gets a reward and
  * updates) and ratios; `--json FILE` also writes one JSON object per line and row.
  *
- *   cpu          the CPU reference engine, statistics every step
+ *   cpu          the CPU reference engine, statistics every step, a plain loop on the main thread
+ *   cpu-workers  the same split over worker threads as the page's fallback splits it over Web
+ *                Workers (bench/cpu-workers.ts): on one thread, then on every core (at most 8)
  *   gpu          the fused GPU kernel with statistics: every step (statsEvery 1); every 10 steps, as the
  *                mean of the 10 (windowStats mean) or of the 10th step alone (windowStats last)
  *   gpu-nostats  the same kernel without statistics: the compute bound
@@ -24,6 +26,7 @@
  * reference and on the GPU kernel at 2^20 samples per call, the size the page draws per frame.
  */
 import { appendFileSync, writeFileSync } from 'node:fs';
+import { availableParallelism } from 'node:os';
 import { UsageError } from '../src/cli/errors.ts';
 import { registerRawLoader } from '../src/cli/raw-loader.ts';
 import { defaultConfig } from '../src/core/config.ts';
@@ -32,7 +35,9 @@ import { analyzeLab, estimateGradientsCpu, labProblemFromParams, pickHistogramRa
 import type { Engine } from '../src/core/engine.ts';
 import type { Params } from '../src/core/schema.ts';
 import type { StatsSink } from '../src/core/stats.ts';
+import { LiveGroups } from '../src/core/groups.ts';
 import { type BenchArgs, kBenchUsage, parseBenchArgs } from './args.ts';
+import { NodeWorkersEngine } from './cpu-workers.ts';
 
 // Before the GPU modules load: a bad command line costs one line and no GPU start-up.
 function readArgs(): BenchArgs {
@@ -59,14 +64,21 @@ const { GpuGradientLab } = await import('../src/gpu/gradient-lab-kernel.ts');
 type GpuTiming = import('../src/gpu/gpu-engine.ts').GpuTiming;
 
 interface Variant {
-  engine: 'cpu' | 'gpu' | 'gpu-nostats' | 'gpu-naive';
+  engine: 'cpu' | 'cpu-workers' | 'gpu' | 'gpu-nostats' | 'gpu-naive';
   statsEvery: number;
   windowStats: 'mean' | 'last';
+  /** cpu-workers: how many threads. */
+  workers?: number;
 }
+
+/** Every core for the worker variant: the main thread only adds up the rows while the workers compute. */
+const kWorkerThreads = Math.min(8, availableParallelism());
 
 function variants(windows: number[]): Variant[] {
   return [
     { engine: 'cpu', statsEvery: 1, windowStats: 'mean' },
+    { engine: 'cpu-workers', statsEvery: 1, windowStats: 'mean', workers: 1 },
+    ...(kWorkerThreads > 1 ? [{ engine: 'cpu-workers', statsEvery: 1, windowStats: 'mean', workers: kWorkerThreads } as const] : []),
     { engine: 'gpu', statsEvery: 1, windowStats: 'mean' },
     ...windows.flatMap((w): Variant[] => [
       { engine: 'gpu', statsEvery: w, windowStats: 'mean' },
@@ -78,6 +90,7 @@ function variants(windows: number[]): Variant[] {
 }
 
 function variantName(v: Variant): string {
+  if (v.engine === 'cpu-workers') return `cpu-workers (${v.workers} thread${v.workers === 1 ? '' : 's'})`;
   if (v.statsEvery === 0) return v.engine;
   if (v.statsEvery === 1) return `${v.engine} (stats every step)`;
   return `${v.engine} (stats every ${v.statsEvery}, ${v.windowStats === 'last' ? 'last step' : `mean of ${v.statsEvery}`})`;
@@ -92,12 +105,16 @@ console.log(`k = ${arms}, 10-armed testbed (gaussian, average baseline), about $
 
 const sink: StatsSink = { record() {} };
 
-async function makeEngine(variant: Variant, agents: number, algorithm: Partial<Params> = {}): Promise<Engine> {
+type Benched = Pick<Engine, 'advance' | 'dispose'>;
+
+async function makeEngine(variant: Variant, agents: number, algorithm: Partial<Params> = {}): Promise<Benched> {
   const config = defaultConfig();
   Object.assign(config.params, { arms, agents, window: Math.max(1, variant.statsEvery), windowStats: variant.windowStats, steps: 10_000_000 }, algorithm);
   switch (variant.engine) {
     case 'cpu':
       return new CpuEngine(config);
+    case 'cpu-workers':
+      return NodeWorkersEngine.create(config, new LiveGroups(config).params.map((g) => g.agents), variant.workers ?? 1);
     case 'gpu':
       return GpuEngine.create(config, context, gpuOptions);
     case 'gpu-nostats':
@@ -113,7 +130,7 @@ async function makeEngine(variant: Variant, agents: number, algorithm: Partial<P
  * rather than on the readback round trip that ends every call.
  */
 const kMinCallMs = 50;
-async function measure(engine: Engine, agents: number, samplesPerStep = 1): Promise<{ rate: number; chunk: number; passes?: string }> {
+async function measure(engine: Benched, agents: number, samplesPerStep = 1): Promise<{ rate: number; chunk: number; passes?: string }> {
   // Multiples of 10 steps (or single steps for big batches); about 4e6 samples to begin with (~1 s on SwiftShader).
   let chunk = Math.max(samplesPerStep > 1 ? 1 : 10, Math.min(1000, Math.round(4e5 / (agents * samplesPerStep)) * 10));
   await engine.advance(chunk, sink);
@@ -171,16 +188,18 @@ for (const agents of sections.includes('engines') ? agentCounts : []) {
     const name = variantName(variant);
     results.push({ name, rate, rounds: rounds[i], chunk: chunks[i], passes: passes[i] });
     if (jsonFile) {
-      appendFileSync(jsonFile, `${JSON.stringify({ engine: variant.engine, agents, arms, statsEvery: variant.statsEvery, windowStats: variant.windowStats, agentStepsPerSec: rate, rounds: rounds[i], stepsPerCall: chunks[i], passes: passes[i] || undefined, gpuOptions: variant.engine === 'cpu' ? undefined : gpuOptions, device: variant.engine === 'cpu' ? 'cpu' : context.adapterDescription })}\n`);
+      appendFileSync(jsonFile, `${JSON.stringify({ engine: variant.engine, workers: variant.workers, agents, arms, statsEvery: variant.statsEvery, windowStats: variant.windowStats, agentStepsPerSec: rate, rounds: rounds[i], stepsPerCall: chunks[i], passes: passes[i] || undefined, gpuOptions: variant.engine.startsWith('cpu') ? undefined : gpuOptions, device: variant.engine.startsWith('cpu') ? 'cpu' : context.adapterDescription })}\n`);
     }
   }
   const byName = new Map(results.map((r) => [r.name, r.rate]));
   const cpu = byName.get('cpu (stats every step)');
+  const oneThread = byName.get('cpu-workers (1 thread)');
   const nostats = byName.get('gpu-nostats');
   console.log(`N = ${agents.toLocaleString('en')}`);
   for (const r of results) {
     const ratios = [
       cpu ? `${(r.rate / cpu).toFixed(2)}x cpu` : '',
+      oneThread && r.name.startsWith('cpu-workers') ? `${(r.rate / oneThread).toFixed(2)}x 1 thread` : '',
       nostats ? `${((100 * r.rate) / nostats).toFixed(0)}% of nostats` : '',
     ].filter(Boolean).join(', ');
     const spread = r.rounds.length > 1 ? `   (rounds: ${r.rounds.map(format).join(' ')})` : '';
@@ -202,7 +221,7 @@ const kAlgorithms: { name: string; params: Partial<Params> }[] = [
   { name: 'entropy 0.1', params: { entropy: 0.1 } },
   { name: 'batch 8, PPO 4 epochs, clip 0.2', params: { batch: 8, advantageNorm: 'batch', epochs: 4, clip: 0.2 } },
 ];
-for (const variant of sections.includes('algorithms') ? selected.filter((v) => v.statsEvery === 1) : []) {
+for (const variant of sections.includes('algorithms') ? selected.filter((v) => v.statsEvery === 1 && v.engine !== 'cpu-workers') : []) {
   const rates = kAlgorithms.map(() => [] as number[]);
   for (let round = 0; round < repeat; round++) {
     for (const [i, algorithm] of kAlgorithms.entries()) {

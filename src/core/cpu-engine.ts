@@ -20,8 +20,29 @@ import { RowWriter, StatsLayout, type StatsSink, histogramBin, kHistogramBins } 
 /** Steps per chunk: bounds the per-row records, not the result. */
 const kChunkSteps = 256;
 
+/** A contiguous run of one group's agents: `agents` agents from global index `first`. */
+export interface AgentSlice {
+  first: number;
+  agents: number;
+}
+
+export interface CpuEngineOptions {
+  /**
+   * Per group, the agents this engine runs (default: all of them). Random numbers are keyed by
+   * (seed, agent), so a slice draws with its agents' global indices and several engines on
+   * disjoint slices compute exactly the agents one engine would; `advanceSumsSync` hands out
+   * their records unfinished so that a caller can add them up (see agent-slices.ts).
+   * `readAgent`/`readAgents`/`writeAgents` index within the slice.
+   */
+  slices?: readonly AgentSlice[];
+}
+
 interface GroupState {
   agents: number;
+  /** Global index of the group's first agent here (0 without slices). */
+  first: number;
+  /** Standard normals behind each agent's arm values (gaussian groups), agent-major. */
+  normals: Float32Array;
   prefs: Float32Array;
   rewardMean: Float32Array;
   ema: Float32Array;
@@ -40,11 +61,8 @@ export class CpuEngine implements Engine {
   readonly #windowStats: WindowStats;
   readonly #live: LiveGroups;
   readonly #groups: GroupState[];
-  /** Standard normals behind each agent's arm values (gaussian groups), agent-major. */
-  readonly #normals: Float32Array;
   readonly #stepper: AgentStepper;
   readonly #recordLength: number;
-  readonly #blocks: { grad: number; grad2: number };
   /** Records of sums, one per row of the chunk in progress. */
   readonly #records: Float64Array;
   /** One record finished into means and variances, as the GPU's finalize pass writes them. */
@@ -53,7 +71,7 @@ export class CpuEngine implements Engine {
   readonly #rows: RowWriter;
   #stepsDone = 0;
 
-  constructor(config: ExperimentConfig) {
+  constructor(config: ExperimentConfig, options: CpuEngineOptions = {}) {
     this.config = structuredClone(validateConfig(config));
     const k = this.config.params.arms;
     this.#arms = k;
@@ -63,17 +81,28 @@ export class CpuEngine implements Engine {
     this.#stepper = new AgentStepper(k, this.config.params.seed);
     this.#live = new LiveGroups(this.config);
     this.#recordLength = recordLength(k);
-    this.#blocks = recordBlocks(k);
-    const maxAgents = Math.max(...this.#live.params.map((g) => g.agents));
-    this.#normals = this.#makeNormals(maxAgents);
-    this.#groups = this.#live.params.map((params) => ({
-      agents: params.agents,
-      prefs: new Float32Array(params.agents * k),
-      rewardMean: new Float32Array(params.agents),
-      ema: new Float32Array(params.agents).fill(Math.fround(params.baselineInit)),
-      divergedAt: 0,
-      pending: new Float64Array(this.#recordLength),
-    }));
+    const slices = options.slices ?? this.#live.params.map((g) => ({ first: 0, agents: g.agents }));
+    if (slices.length !== this.#live.params.length) throw new RangeError(`${slices.length} agent slices for ${this.#live.params.length} groups`);
+    slices.forEach(({ first, agents }, g) => {
+      if (!Number.isInteger(first) || !Number.isInteger(agents) || first < 0 || agents < 0 || first + agents > this.#live.params[g].agents) {
+        throw new RangeError(`agent slice ${first} + ${agents} is outside group ${g}`);
+      }
+    });
+    // Without slices every group starts at agent 0, so one array of normals serves them all.
+    const shared = options.slices ? null : this.#makeNormals(0, Math.max(...slices.map((s) => s.agents)));
+    this.#groups = this.#live.params.map((params, g) => {
+      const { first, agents } = slices[g];
+      return {
+        agents,
+        first,
+        normals: shared ?? this.#makeNormals(first, agents),
+        prefs: new Float32Array(agents * k),
+        rewardMean: new Float32Array(agents),
+        ema: new Float32Array(agents).fill(Math.fround(params.baselineInit)),
+        divergedAt: 0,
+        pending: new Float64Array(this.#recordLength),
+      };
+    });
     const maxRows = Math.ceil(kChunkSteps / this.#window) + 1;
     this.#records = new Float64Array(maxRows * this.#recordLength);
     this.#finished = new Float64Array(this.#recordLength);
@@ -82,12 +111,12 @@ export class CpuEngine implements Engine {
   }
 
   /** Normals are drawn for every agent even for fixed groups, so a live switch to gaussian works. */
-  #makeNormals(agents: number): Float32Array {
+  #makeNormals(first: number, agents: number): Float32Array {
     const k = this.config.params.arms;
     const normals = new Float32Array(agents * k);
     const words = new Uint32Array(4);
     for (let i = 0; i < agents; i++) {
-      for (let j = 0; j < k; j++) normals[i * k + j] = armNormal(this.config.params.seed, i, j, words);
+      for (let j = 0; j < k; j++) normals[i * k + j] = armNormal(this.config.params.seed, first + i, j, words);
     }
     return normals;
   }
@@ -105,16 +134,29 @@ export class CpuEngine implements Engine {
   }
 
   advanceSync(steps: number, sink: StatsSink): void {
+    this.#advance(steps, sink, false);
+  }
+
+  /**
+   * As `advanceSync`, but each row's `values` is its record of sums (`recordLength(k)` values
+   * in `kAcc` order, count first), not yet finished into means: records of disjoint agent slices
+   * add up to the whole population's, and `finishRecord` then gives the row one engine would.
+   */
+  advanceSumsSync(steps: number, sink: StatsSink): void {
+    this.#advance(steps, sink, true);
+  }
+
+  #advance(steps: number, sink: StatsSink, sums: boolean): void {
     let remaining = Math.max(0, Math.floor(steps));
     while (remaining > 0) {
       const chunk = Math.min(remaining, kChunkSteps);
-      for (let g = 0; g < this.#groups.length; g++) this.#advanceGroup(g, chunk, sink);
+      for (let g = 0; g < this.#groups.length; g++) this.#advanceGroup(g, chunk, sink, sums);
       this.#stepsDone += chunk;
       remaining -= chunk;
     }
   }
 
-  #advanceGroup(groupIndex: number, chunk: number, sink: StatsSink): void {
+  #advanceGroup(groupIndex: number, chunk: number, sink: StatsSink, sums: boolean): void {
     const group = this.#groups[groupIndex];
     if (group.divergedAt > 0) return;
     const k = this.#arms;
@@ -125,7 +167,8 @@ export class CpuEngine implements Engine {
     const histograms = this.#histograms;
     const stepper = this.#stepper;
     const c = this.#live.constants[groupIndex];
-    const normals = this.#normals;
+    const normals = group.normals;
+    const first = group.first;
     const firstStep = this.#stepsDone + 1;
     const lastStep = this.#stepsDone + chunk;
     // Rows are numbered from the window that holds `firstStep`.
@@ -144,7 +187,7 @@ export class CpuEngine implements Engine {
         const row = Math.floor((step - firstRowStart) / window);
         // Rows of the windows' last steps only ('last') measure no other step.
         const measured = !lastOnly || step % window === 0;
-        stepper.takeStep(group.prefs, prefsOffset, group.rewardMean, group.ema, agent, agent, step, c, measured);
+        stepper.takeStep(group.prefs, prefsOffset, group.rewardMean, group.ema, agent, first + agent, step, c, measured);
         if (!stepper.healthy) {
           if (divergedAt === 0 || step < divergedAt) divergedAt = step;
           break;
@@ -163,26 +206,18 @@ export class CpuEngine implements Engine {
         break;
       }
       if (divergedAt > 0 && rowEnd >= divergedAt) break;
-      this.#finishRecord(row * stride);
-      this.#rows.emit(sink, groupIndex, rowEnd, this.#finished, 0, histograms, row * kHistogramBins);
+      if (sums) {
+        sink.record(groupIndex, rowEnd, records.subarray(row * stride, (row + 1) * stride), histograms.subarray(row * kHistogramBins, (row + 1) * kHistogramBins));
+      } else {
+        finishRecord(records, row * stride, this.#finished, this.#arms);
+        this.#rows.emit(sink, groupIndex, rowEnd, this.#finished, 0, histograms, row * kHistogramBins);
+      }
       if (rowEnd === lastStep) group.pending.fill(0);
     }
     if (divergedAt > 0) {
       group.divergedAt = divergedAt;
       sink.diverged?.(groupIndex, divergedAt, divergenceMessage(groupIndex, divergedAt));
     }
-  }
-
-  /** The record of sums at `base` as means, and variances in the second-moment slots. */
-  #finishRecord(base: number): void {
-    const sums = this.#records;
-    const out = this.#finished;
-    const count = sums[base + kAcc.count];
-    out[kAcc.count] = count;
-    for (let slot = 1; slot < this.#recordLength; slot++) out[slot] = sums[base + slot] / count;
-    out[kAcc.sqNorm2] = Math.max(0, out[kAcc.sqNorm2] - out[kAcc.sqNorm] * out[kAcc.sqNorm]);
-    const { grad, grad2 } = this.#blocks;
-    for (let j = 0; j < this.#arms; j++) out[grad2 + j] = Math.max(0, out[grad2 + j] - out[grad + j] * out[grad + j]);
   }
 
   setGroupParams(group: number, patch: Partial<LiveParams>): void {
@@ -227,4 +262,18 @@ export class CpuEngine implements Engine {
   dispose(): void {
     // Nothing to release: the arrays go with the object.
   }
+}
+
+/**
+ * The record of sums at `sums[base ..]` as means, and variances in the second-moment slots,
+ * written to `out` as the GPU's finalize pass writes them.
+ */
+export function finishRecord(sums: ArrayLike<number>, base: number, out: Float64Array, arms: number): void {
+  const count = sums[base + kAcc.count];
+  const length = recordLength(arms);
+  out[kAcc.count] = count;
+  for (let slot = 1; slot < length; slot++) out[slot] = sums[base + slot] / count;
+  out[kAcc.sqNorm2] = Math.max(0, out[kAcc.sqNorm2] - out[kAcc.sqNorm] * out[kAcc.sqNorm]);
+  const { grad, grad2 } = recordBlocks(arms);
+  for (let j = 0; j < arms; j++) out[grad2 + j] = Math.max(0, out[grad2 + j] - out[grad + j] * out[grad + j]);
 }

@@ -1,10 +1,12 @@
 /**
  * The CPU reference engine in a Web Worker: the page's fallback where WebGPU is missing. The page
- * stays responsive while the engine computes; rows come back as a transferable RowBatch.
+ * stays responsive while the engine computes; a page runs several of these on slices of the
+ * agents, and rows come back as a transferable RowBatch of record sums for the page to add up.
  */
 import { CpuEngine } from '../core/cpu-engine.ts';
 import { RowBatch } from '../core/row-batch.ts';
 import { ConfigError } from '../core/schema.ts';
+import { recordLength } from '../core/shared-constants.ts';
 import type { FromWorker, ToWorker } from './protocol.ts';
 
 const scope = globalThis as unknown as {
@@ -27,8 +29,8 @@ function advance(current: CpuEngine, id: number, steps: number): void {
   const window = current.config.params.window;
   const done = current.stepsDone;
   const capacity = (Math.floor((done + steps) / window) - Math.floor(done / window)) * current.config.groups.length;
-  const rows = new RowBatch(current.layout.count, capacity);
-  current.advanceSync(steps, rows);
+  const rows = new RowBatch(recordLength(current.config.params.arms), capacity);
+  current.advanceSumsSync(steps, rows);
   post({ type: 'rows', id, rows: rows.data }, rows.transferables);
 }
 
@@ -41,7 +43,7 @@ scope.addEventListener('message', (event) => {
   const message = event.data;
   if (message.type === 'create') {
     try {
-      engine = new CpuEngine(message.config);
+      engine = new CpuEngine(message.config, { slices: message.slices });
       post({ type: 'ready' });
     } catch (error) {
       fail(null, error);

@@ -6,7 +6,7 @@ describe('parseBenchArgs', () => {
   it('has the defaults the benchmark always had', () => {
     expect(parseBenchArgs([])).toEqual({
       help: false, agentCounts: [2000, 100_000, 1_000_000], seconds: 2, jsonFile: undefined,
-      engines: ['cpu', 'gpu', 'gpu-nostats', 'gpu-naive'], repeat: 1, windows: [10], timing: false, gpuOptions: {},
+      engines: ['cpu', 'cpu-workers', 'gpu', 'gpu-nostats', 'gpu-naive'], repeat: 1, windows: [10], timing: false, gpuOptions: {},
       sections: ['engines', 'algorithms', 'lab'],
     });
   });
@@ -48,10 +48,10 @@ describe('parseBenchArgs', () => {
 
   it('rejects a bad engine list', () => {
     expect(usageMessage(() => parseBenchArgs(['--engines', 'cpu,gpu-nostat']))).toBe(
-      '--engines: value 2 must be one of cpu, gpu, gpu-nostats, gpu-naive, got "gpu-nostat"',
+      '--engines: value 2 must be one of cpu, cpu-workers, gpu, gpu-nostats, gpu-naive, got "gpu-nostat"',
     );
     expect(usageMessage(() => parseBenchArgs(['--engines', '']))).toBe(
-      '--engines: must be one of cpu, gpu, gpu-nostats, gpu-naive, got ""',
+      '--engines: must be one of cpu, cpu-workers, gpu, gpu-nostats, gpu-naive, got ""',
     );
   });
 

@@ -63,6 +63,8 @@ export interface OpenOptions {
   paused?: boolean;
   /** Remove WebGPU before any script of the page runs. */
   withoutWebGpu?: boolean;
+  /** What `navigator.hardwareConcurrency` says (the CPU fallback sizes its workers by it), in the page and its workers. */
+  hardwareConcurrency?: number;
   context?: BrowserContextOptions;
 }
 
@@ -78,6 +80,11 @@ export async function openPage(site: Site, options: OpenOptions = {}): Promise<O
     await page.addInitScript(() => {
       delete (Navigator.prototype as { gpu?: unknown }).gpu;
     });
+  }
+  if (options.hardwareConcurrency !== undefined) {
+    await page.addInitScript((cores) => {
+      Object.defineProperty(Navigator.prototype, 'hardwareConcurrency', { get: () => cores, configurable: true });
+    }, options.hardwareConcurrency);
   }
   const query = options.paused ? '?paused' : '';
   await page.goto(`${site.url}${query}${options.hash ? `#${options.hash}` : ''}`);
