@@ -132,9 +132,11 @@ export class RunController implements ReactiveController {
   #connected = false;
   #drawnRevision = -1;
   #sink: StatsSink | null = null;
-  // Throughput: agent-steps over the time advances were in flight, over about a second.
+  // Throughput over wall-clock time while the run goes (frames between advances included, what
+  // the user waits for), over about a second; idle time (paused) starts a new measurement.
   #rateSteps = 0;
-  #rateTime = 0;
+  /** When the current measurement began; 0 while idle. */
+  #rateSince = 0;
   #agentStepsPerSecond = 0;
   #totalAgents = 0;
   /** Recorded changes still to apply, in step order: advances stop at the first one's step. */
@@ -202,7 +204,7 @@ export class RunController implements ReactiveController {
     this.#totalAgents = history.agents.reduce((a, b) => a + b, 0);
     this.#drawnRevision = -1;
     this.#rateSteps = 0;
-    this.#rateTime = 0;
+    this.#rateSince = 0;
     this.#agentStepsPerSecond = 0;
     this.applyDue();
     this.#schedule();
@@ -315,23 +317,28 @@ export class RunController implements ReactiveController {
       }
     }
     if (this.playing || this.#inflight !== null) this.#schedule();
+    else {
+      this.#rateSince = 0;
+      this.#rateSteps = 0;
+    }
   };
 
   #launch(engine: Engine, steps: number): void {
     const generation = this.#generation;
-    const started = performance.now();
+    if (this.#rateSince === 0) this.#rateSince = performance.now();
     const sink = this.#sink as StatsSink;
     this.#inflight = engine.advance(steps, sink).then(
       () => {
         if (generation !== this.#generation) return;
         this.#inflight = null;
         this.#rateSteps += steps * this.#totalAgents;
-        this.#rateTime += performance.now() - started;
-        if (this.#rateTime >= 1000 || this.#agentStepsPerSecond === 0) {
-          if (this.#rateTime > 0) this.#agentStepsPerSecond = (this.#rateSteps / this.#rateTime) * 1000;
-          if (this.#rateTime >= 1000) {
+        const now = performance.now();
+        const elapsed = now - this.#rateSince;
+        if (elapsed >= 1000 || this.#agentStepsPerSecond === 0) {
+          if (elapsed > 0) this.#agentStepsPerSecond = (this.#rateSteps / elapsed) * 1000;
+          if (elapsed >= 1000) {
             this.#rateSteps = 0;
-            this.#rateTime = 0;
+            this.#rateSince = now;
           }
         }
         this.#schedule();
