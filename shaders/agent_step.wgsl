@@ -15,9 +15,9 @@ override kArms: u32 = 10u;
 override kStats: bool = true;
 // Rows hold the statistics of each window's last step only (params.windowStats = 'last').
 override kLastStepRows: bool = false;
-// Some group batches, normalises its advantages or adds an entropy bonus (plan.generalStep):
-// without it only the plain one-sample step is compiled, at the speed it had before batches
-// (SwiftShader runs both sides of a branch, so an unused batch loop would still cost).
+// Some group batches, normalises its advantages, adds an entropy bonus or makes PPO passes
+// (plan.generalStep): without it only the plain one-sample step is compiled (SwiftShader runs
+// both sides of a branch, so an unused batch loop would still cost).
 override kGeneralStep: bool = false;
 // Partial records per workgroup and row: 1, or one per subgroup (reduce_subgroups.wgsl).
 override kRecordsPerWorkgroup: u32 = 1u;
@@ -181,6 +181,7 @@ var<private> baselineInit: f32;
 var<private> baselineFromFirstReward: bool;
 var<private> batch: u32;
 var<private> advantageNorm: u32;
+var<private> lrOverTemperature: f32;
 var<private> lrOverTemperatureBatch: f32;
 var<private> lrEntropy: f32;
 var<private> entropyCoefficient: f32;
@@ -368,7 +369,7 @@ fn takeStep(stepIndex: u32, withStats: bool) {
 fn takePlainStep(stepIndex: u32, withStats: bool) {
   let sample = drawSample(stepIndex, 0u, stepIndex);
   if (withStats) { accumulateSampleStats(sample); }
-  let coefficient = lrOverTemperatureBatch * sample.advantage;
+  let coefficient = lrOverTemperature * sample.advantage;
   for (var j = 0u; j < kArms; j++) {
     prefs[j] = prefs[j] + coefficient * scoreDirection(j == sample.action, probs[j]);
     // abs(x) <= max finite f32 is false for inf and NaN alike.
@@ -516,6 +517,7 @@ fn main(
   baselineFromFirstReward = groups[groupIndex].baselineFromFirstReward == 1u;
   batch = groups[groupIndex].batch;
   advantageNorm = groups[groupIndex].advantageNorm;
+  lrOverTemperature = groups[groupIndex].lrOverTemperature;
   lrOverTemperatureBatch = groups[groupIndex].lrOverTemperatureBatch;
   lrEntropy = groups[groupIndex].lrEntropy;
   entropyCoefficient = groups[groupIndex].entropy;

@@ -26,6 +26,33 @@ export function armNormal(seed: number, agent: number, arm: number, words: Uint3
   return normalFromU32Pair(words[0], words[1], (arm & 1) === 0 ? 'cos' : 'sin');
 }
 
+/** What a reward is drawn from besides the arm: the step's constants, or the gradient lab's bandit. */
+export interface RewardSource {
+  env: Params['env'];
+  offset: number;
+  scale: number;
+  rewardSd: number;
+}
+
+/**
+ * The reward of arm `action` from a draw's words 1 and 2 (word 0 picked the arm): bernoulli,
+ * offset + scale when u(word 1) < the arm's probability, else offset; otherwise the arm's
+ * expected reward plus rewardSd times a Box-Muller normal.
+ */
+export function drawReward(
+  source: RewardSource,
+  armMean: ArrayLike<number>,
+  probability: ArrayLike<number>,
+  action: number,
+  words: Uint32Array,
+): number {
+  if (source.env === 'bernoulli') {
+    return uniformFromU32(words[1]) < probability[action] ? f32(source.offset + source.scale) : source.offset;
+  }
+  if (source.rewardSd === 0) return armMean[action];
+  return f32(armMean[action] + f32(source.rewardSd * normalFromU32Pair(words[1], words[2])));
+}
+
 /** The f32 constants a group's step uses, derived once from its parameters. */
 export interface StepConstants {
   lrOverTemperature: number;
@@ -38,7 +65,6 @@ export interface StepConstants {
   lrEntropy: number;
   /** PPO: passes over each batch, and the ratio's clip bounds (1 -+ clip; without clipping 0 and the largest f32). */
   epochs: number;
-  clip: number;
   clipLow: number;
   clipHigh: number;
   /** isPlainStep: takeStep's one-sample path. */
@@ -75,7 +101,6 @@ export function stepConstants(params: Params): StepConstants {
     entropy: f32(params.entropy),
     lrEntropy: f32(lrOverTemperature * f32(params.entropy)),
     epochs: params.epochs,
-    clip: f32(params.clip),
     // Without clipping, bounds no ratio reaches (finite: WGSL may assume no infinities).
     clipLow: params.clip > 0 ? f32(1 - f32(params.clip)) : 0,
     clipHigh: params.clip > 0 ? f32(1 + f32(params.clip)) : 3.4028234663852886e38,
@@ -199,14 +224,7 @@ export class AgentStepper {
     philox4x32(step, kStepPurpose, index, 0, this.seed, agent, words);
     const action = sampleArm(this.weights, this.arms, this.weightSum, uniformFromU32(words[0]));
 
-    let reward: number;
-    if (c.env === 'bernoulli') {
-      reward = uniformFromU32(words[1]) < c.means[action] ? f32(c.offset + c.scale) : c.offset;
-    } else if (c.rewardSd === 0) {
-      reward = this.armMean[action];
-    } else {
-      reward = f32(this.armMean[action] + f32(c.rewardSd * normalFromU32Pair(words[1], words[2])));
-    }
+    const reward = drawReward(c, this.armMean, c.means, action, words);
 
     const previousMean = rewardMean[stateIndex];
     // Before any reward is seen a running baseline has no history: with baselineFromFirstReward
@@ -264,8 +282,8 @@ export class AgentStepper {
   ): void {
     const k = this.arms;
     if (c.plain) {
-      // One sample, one update (accumulateActionStats reads the sample itself): the step kept as
-      // small as it was before batches, so that V8 still compiles the engine's loop as one piece.
+      // One sample, one update (accumulateActionStats reads the sample itself): a path of its own,
+      // small enough for V8 to compile the engine's loop around it as one piece.
       this.#drawSample(rewardMean, ema, stateIndex, agent, step, 0, step, c);
       const action = this.action;
       const coefficient = f32(c.lrOverTemperature * this.advantage);
@@ -279,7 +297,7 @@ export class AgentStepper {
       return;
     }
     const batch = c.batch;
-    const firstReward = (step - 1) * batch;
+    const rewardsBefore = (step - 1) * batch;
     let shift = 0;
     let normScale = 1;
     if (c.advantageNorm === 'batch') {
@@ -288,7 +306,7 @@ export class AgentStepper {
       let sum = 0;
       let sumSquares = 0;
       for (let i = 0; i < batch; i++) {
-        this.#drawSample(rewardMean, ema, stateIndex, agent, step, i, firstReward + i + 1, c);
+        this.#drawSample(rewardMean, ema, stateIndex, agent, step, i, rewardsBefore + i + 1, c);
         sum = f32(sum + this.advantage);
         sumSquares = f32(sumSquares + f32(this.advantage * this.advantage));
       }
@@ -309,7 +327,7 @@ export class AgentStepper {
     let exactVarianceSum = 0;
     let clippedCount = 0;
     let firstAction = 0;
-    let firstReward_ = 0;
+    let firstSampleReward = 0;
     let firstBaseline = 0;
     let firstAdvantage = 0;
     let healthy = true;
@@ -331,7 +349,7 @@ export class AgentStepper {
       const counted = measured && pass === 0;
       delta.fill(0);
       for (let i = 0; i < batch; i++) {
-        this.#drawSample(rewardMean, ema, stateIndex, agent, step, i, firstReward + i + 1, c);
+        this.#drawSample(rewardMean, ema, stateIndex, agent, step, i, rewardsBefore + i + 1, c);
         const action = this.action;
         let advantage = c.advantageNorm === 'batch' ? f32(f32(this.advantage - shift) * normScale) : this.advantage;
         if (pass > 0) {
@@ -355,7 +373,7 @@ export class AgentStepper {
         }
         if (pass === 0 && i === 0) {
           firstAction = action;
-          firstReward_ = this.reward;
+          firstSampleReward = this.reward;
           firstBaseline = this.baseline;
           firstAdvantage = this.advantage;
         }
@@ -369,7 +387,7 @@ export class AgentStepper {
       if (!healthy) break;
     }
     this.action = firstAction;
-    this.reward = firstReward_;
+    this.reward = firstSampleReward;
     this.baseline = firstBaseline;
     this.advantage = firstAdvantage;
     this.rewardSum = rewardSum;

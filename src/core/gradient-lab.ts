@@ -13,8 +13,8 @@
  * (frame, kPurpose.gradientLab, 0, 0) and key (seed, i): word 0 picks the action (sampleArm),
  * words 1 and 2 the reward, exactly as AgentStepper.takeStep draws them at a step.
  */
-import { type StepConstants, AgentStepper, armNormal, stepConstants } from './agent.ts';
-import { normalFromU32Pair, philox4x32, uniformFromU32 } from './philox.ts';
+import { type StepConstants, AgentStepper, armNormal, drawReward, stepConstants } from './agent.ts';
+import { philox4x32, uniformFromU32 } from './philox.ts';
 import { analyticGradient, exactGradientVariance, sampleArm, softmaxInto } from './policy.ts';
 import { type EnvKind, type Params, kMaxArms, kMinArms } from './schema.ts';
 import { kHistogramBins, kPurpose } from './shared-constants.ts';
@@ -401,16 +401,8 @@ export interface LabDraw {
 export function drawLabSample(analysis: LabAnalysis, frame: number, index: number, words: Uint32Array, out: LabDraw): void {
   philox4x32(frame, kPurpose.gradientLab, 0, 0, analysis.seed, index, words);
   const action = sampleArm(analysis.weights, analysis.arms, analysis.weightSum, uniformFromU32(words[0]));
-  let reward: number;
-  if (analysis.env === 'bernoulli') {
-    reward = uniformFromU32(words[1]) < analysis.armValue[action] ? f32(analysis.offset + analysis.scale) : analysis.offset;
-  } else if (analysis.rewardSd === 0) {
-    reward = analysis.armMean[action];
-  } else {
-    reward = f32(analysis.armMean[action] + f32(analysis.rewardSd * normalFromU32Pair(words[1], words[2])));
-  }
   out.action = action;
-  out.reward = reward;
+  out.reward = drawReward(analysis, analysis.armMean, analysis.armValue, action, words);
 }
 
 function checkCall(samples: number, frame: number): void {
