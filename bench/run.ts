@@ -3,7 +3,9 @@
  * Prints agent-steps per second (one agent-step = one agent picks an action, gets a reward and
  * updates) and ratios; `--json FILE` also writes one JSON object per line and row.
  *
- *   cpu          the CPU reference engine, statistics every step, a plain loop on the main thread
+ *   cpu          the CPU reference engine, statistics every step, a plain loop on the main thread;
+ *                and with one row per call (`advance(chunk, sink, chunk)`), as the page records
+ *                while it runs fast (the gpu row of that name likewise)
  *   cpu-workers  the same split over worker threads as the page's fallback splits it over Web
  *                Workers (bench/cpu-workers.ts): on one thread, then on every core (at most 8)
  *   gpu          the fused GPU kernel with statistics: every step (statsEvery 1); every 10 steps, as the
@@ -69,6 +71,8 @@ interface Variant {
   windowStats: 'mean' | 'last';
   /** cpu-workers: how many threads. */
   workers?: number;
+  /** One row per call (`advance(chunk, sink, chunk)`), as the page records while running fast. */
+  rowPerCall?: boolean;
 }
 
 /** Every core for the worker variant: the main thread only adds up the rows while the workers compute. */
@@ -77,9 +81,11 @@ const kWorkerThreads = Math.min(8, availableParallelism());
 function variants(windows: number[]): Variant[] {
   return [
     { engine: 'cpu', statsEvery: 1, windowStats: 'mean' },
+    { engine: 'cpu', statsEvery: 1, windowStats: 'mean', rowPerCall: true },
     { engine: 'cpu-workers', statsEvery: 1, windowStats: 'mean', workers: 1 },
     ...(kWorkerThreads > 1 ? [{ engine: 'cpu-workers', statsEvery: 1, windowStats: 'mean', workers: kWorkerThreads } as const] : []),
     { engine: 'gpu', statsEvery: 1, windowStats: 'mean' },
+    { engine: 'gpu', statsEvery: 1, windowStats: 'mean', rowPerCall: true },
     ...windows.flatMap((w): Variant[] => [
       { engine: 'gpu', statsEvery: w, windowStats: 'mean' },
       { engine: 'gpu', statsEvery: w, windowStats: 'last' },
@@ -92,6 +98,7 @@ function variants(windows: number[]): Variant[] {
 function variantName(v: Variant): string {
   if (v.engine === 'cpu-workers') return `cpu-workers (${v.workers} thread${v.workers === 1 ? '' : 's'})`;
   if (v.statsEvery === 0) return v.engine;
+  if (v.rowPerCall) return `${v.engine} (a row per call, as the page)`;
   if (v.statsEvery === 1) return `${v.engine} (stats every step)`;
   return `${v.engine} (stats every ${v.statsEvery}, ${v.windowStats === 'last' ? 'last step' : `mean of ${v.statsEvery}`})`;
 }
@@ -130,7 +137,7 @@ async function makeEngine(variant: Variant, agents: number, algorithm: Partial<P
  * rather than on the readback round trip that ends every call.
  */
 const kMinCallMs = 50;
-async function measure(engine: Benched, agents: number, samplesPerStep = 1): Promise<{ rate: number; chunk: number; passes?: string }> {
+async function measure(engine: Benched, agents: number, samplesPerStep = 1, rowPerCall = false): Promise<{ rate: number; chunk: number; passes?: string }> {
   // Multiples of 10 steps (or single steps for big batches); about 4e6 samples to begin with (~1 s on SwiftShader).
   let chunk = Math.max(samplesPerStep > 1 ? 1 : 10, Math.min(1000, Math.round(4e5 / (agents * samplesPerStep)) * 10));
   await engine.advance(chunk, sink);
@@ -144,7 +151,7 @@ async function measure(engine: Benched, agents: number, samplesPerStep = 1): Pro
   const before = engine instanceof GpuEngine ? { ...engine.timing } : null;
   const start = performance.now();
   while (performance.now() - start < seconds * 1000) {
-    await engine.advance(chunk, sink);
+    await engine.advance(chunk, sink, rowPerCall ? chunk : 1);
     steps += chunk;
   }
   const elapsed = (performance.now() - start) / 1000;
@@ -175,7 +182,7 @@ for (const agents of sections.includes('engines') ? agentCounts : []) {
   for (let round = 0; round < repeat; round++) {
     for (const [i, variant] of selected.entries()) {
       const engine = await makeEngine(variant, agents);
-      const result = await measure(engine, agents);
+      const result = await measure(engine, agents, 1, variant.rowPerCall);
       rounds[i].push(result.rate);
       chunks[i] = result.chunk;
       passes[i] = result.passes ?? '';
@@ -188,7 +195,7 @@ for (const agents of sections.includes('engines') ? agentCounts : []) {
     const name = variantName(variant);
     results.push({ name, rate, rounds: rounds[i], chunk: chunks[i], passes: passes[i] });
     if (jsonFile) {
-      appendFileSync(jsonFile, `${JSON.stringify({ engine: variant.engine, workers: variant.workers, agents, arms, statsEvery: variant.statsEvery, windowStats: variant.windowStats, agentStepsPerSec: rate, rounds: rounds[i], stepsPerCall: chunks[i], passes: passes[i] || undefined, gpuOptions: variant.engine.startsWith('cpu') ? undefined : gpuOptions, device: variant.engine.startsWith('cpu') ? 'cpu' : context.adapterDescription })}\n`);
+      appendFileSync(jsonFile, `${JSON.stringify({ engine: variant.engine, workers: variant.workers, rowPerCall: variant.rowPerCall, agents, arms, statsEvery: variant.statsEvery, windowStats: variant.windowStats, agentStepsPerSec: rate, rounds: rounds[i], stepsPerCall: chunks[i], passes: passes[i] || undefined, gpuOptions: variant.engine.startsWith('cpu') ? undefined : gpuOptions, device: variant.engine.startsWith('cpu') ? 'cpu' : context.adapterDescription })}\n`);
     }
   }
   const byName = new Map(results.map((r) => [r.name, r.rate]));

@@ -9,7 +9,7 @@
  */
 import { AgentStepper, armNormal } from './agent.ts';
 import { type ExperimentConfig, validateConfig } from './config.ts';
-import type { AgentState, AgentStates, Engine, LiveParams, Trajectory } from './engine.ts';
+import { type AgentState, type AgentStates, type Engine, type LiveParams, type Trajectory, checkRowEvery, windowRecorded } from './engine.ts';
 import type { ParamChange } from './groups.ts';
 import { LiveGroups, divergenceMessage } from './groups.ts';
 import { replayAgent } from './replay.ts';
@@ -70,6 +70,10 @@ export class CpuEngine implements Engine {
   readonly #histograms: Uint32Array;
   readonly #rows: RowWriter;
   #stepsDone = 0;
+  /** Whether the window the last advance left unfinished is measured (decided where it began). */
+  #openWindowRecorded = true;
+  /** Per row of the chunk in progress: measured and handed out (Engine.advance's `rowEvery`). */
+  readonly #rowRecorded: Uint8Array;
 
   constructor(config: ExperimentConfig, options: CpuEngineOptions = {}) {
     this.config = structuredClone(validateConfig(config));
@@ -107,6 +111,7 @@ export class CpuEngine implements Engine {
     this.#records = new Float64Array(maxRows * this.#recordLength);
     this.#finished = new Float64Array(this.#recordLength);
     this.#histograms = new Uint32Array(maxRows * kHistogramBins);
+    this.#rowRecorded = new Uint8Array(maxRows);
     this.#rows = new RowWriter(this.layout);
   }
 
@@ -129,12 +134,12 @@ export class CpuEngine implements Engine {
     return this.#groups[group].divergedAt;
   }
 
-  async advance(steps: number, sink: StatsSink): Promise<void> {
-    this.advanceSync(steps, sink);
+  async advance(steps: number, sink: StatsSink, rowEvery = 1): Promise<void> {
+    this.advanceSync(steps, sink, rowEvery);
   }
 
-  advanceSync(steps: number, sink: StatsSink): void {
-    this.#advance(steps, sink, false);
+  advanceSync(steps: number, sink: StatsSink, rowEvery = 1): void {
+    this.#advance(steps, sink, false, rowEvery);
   }
 
   /**
@@ -142,14 +147,24 @@ export class CpuEngine implements Engine {
    * in `kAcc` order, count first), not yet finished into means: records of disjoint agent slices
    * add up to the whole population's, and `finishRecord` then gives the row one engine would.
    */
-  advanceSumsSync(steps: number, sink: StatsSink): void {
-    this.#advance(steps, sink, true);
+  advanceSumsSync(steps: number, sink: StatsSink, rowEvery = 1): void {
+    this.#advance(steps, sink, true, rowEvery);
   }
 
-  #advance(steps: number, sink: StatsSink, sums: boolean): void {
+  #advance(steps: number, sink: StatsSink, sums: boolean, rowEvery: number): void {
+    checkRowEvery(rowEvery);
+    const window = this.#window;
     let remaining = Math.max(0, Math.floor(steps));
     while (remaining > 0) {
       const chunk = Math.min(remaining, kChunkSteps);
+      const done = this.#stepsDone;
+      const firstRowStart = Math.floor(done / window) * window;
+      const rows = Math.floor((done + chunk - 1 - firstRowStart) / window) + 1;
+      for (let row = 0; row < rows; row++) {
+        const rowStart = firstRowStart + row * window;
+        this.#rowRecorded[row] = (rowStart < done ? this.#openWindowRecorded : windowRecorded(rowStart + window, window, rowEvery)) ? 1 : 0;
+      }
+      if ((done + chunk) % window !== 0) this.#openWindowRecorded = this.#rowRecorded[rows - 1] === 1;
       for (let g = 0; g < this.#groups.length; g++) this.#advanceGroup(g, chunk, sink, sums);
       this.#stepsDone += chunk;
       remaining -= chunk;
@@ -162,6 +177,7 @@ export class CpuEngine implements Engine {
     const k = this.#arms;
     const window = this.#window;
     const lastOnly = this.#windowStats === 'last';
+    const rowRecorded = this.#rowRecorded;
     const stride = this.#recordLength;
     const records = this.#records;
     const histograms = this.#histograms;
@@ -185,8 +201,9 @@ export class CpuEngine implements Engine {
       stepper.policy(group.prefs, prefsOffset, c);
       for (let step = firstStep; step <= lastStep; step++) {
         const row = Math.floor((step - firstRowStart) / window);
-        // Rows of the windows' last steps only ('last') measure no other step.
-        const measured = !lastOnly || step % window === 0;
+        // Only recorded rows measure; of those, 'last' rows measure their window's last step only.
+        const recorded = rowRecorded[row] === 1;
+        const measured = recorded && (!lastOnly || step % window === 0);
         stepper.takeStep(group.prefs, prefsOffset, group.rewardMean, group.ema, agent, first + agent, step, c, measured);
         if (!stepper.healthy) {
           if (divergedAt === 0 || step < divergedAt) divergedAt = step;
@@ -195,7 +212,7 @@ export class CpuEngine implements Engine {
         if (measured) stepper.accumulateActionStats(records, row * stride, c);
         stepper.policy(group.prefs, prefsOffset, c);
         if (measured) stepper.accumulatePolicyStats(records, row * stride, group.prefs, prefsOffset, c);
-        if (step % window === 0) histograms[row * kHistogramBins + histogramBin(stepper.probs[stepper.optimalArm])]++;
+        if (recorded && step % window === 0) histograms[row * kHistogramBins + histogramBin(stepper.probs[stepper.optimalArm])]++;
       }
     }
 
@@ -206,13 +223,14 @@ export class CpuEngine implements Engine {
         break;
       }
       if (divergedAt > 0 && rowEnd >= divergedAt) break;
+      if (rowEnd === lastStep) group.pending.fill(0);
+      if (rowRecorded[row] === 0) continue;
       if (sums) {
         sink.record(groupIndex, rowEnd, records.subarray(row * stride, (row + 1) * stride), histograms.subarray(row * kHistogramBins, (row + 1) * kHistogramBins));
       } else {
         finishRecord(records, row * stride, this.#finished, this.#arms);
         this.#rows.emit(sink, groupIndex, rowEnd, this.#finished, 0, histograms, row * kHistogramBins);
       }
-      if (rowEnd === lastStep) group.pending.fill(0);
     }
     if (divergedAt > 0) {
       group.divergedAt = divergedAt;

@@ -88,8 +88,13 @@ export interface Engine {
   readonly layout: StatsLayout;
   /** Steps every group has taken. */
   readonly stepsDone: number;
-  /** Advances every group by `steps` steps, handing each finished row to `sink`. */
-  advance(steps: number, sink: StatsSink): Promise<void>;
+  /**
+   * Advances every group by `steps` steps, handing each finished row to `sink`. `rowEvery`
+   * (default 1): only rows whose last step is a multiple of `rowEvery * window` are measured and
+   * handed out; the other steps run without statistics (the agents' states are the same either
+   * way). A window that an earlier advance began keeps the `rowEvery` it began with.
+   */
+  advance(steps: number, sink: StatsSink, rowEvery?: number): Promise<void>;
   /** Changes a group's live parameters from the next step on, without a reset. Throws ConfigError. */
   setGroupParams(group: number, patch: Partial<LiveParams>): void;
   /**
@@ -105,4 +110,19 @@ export interface Engine {
   /** Step at which a group's preferences became non-finite, or 0 while it is healthy. */
   divergedAt(group: number): number;
   dispose(): void;
+}
+
+/** `advance`'s `rowEvery`: a whole number from 1 (a RangeError names it otherwise). */
+export function checkRowEvery(rowEvery: number): number {
+  if (!Number.isInteger(rowEvery) || rowEvery < 1) throw new RangeError(`rowEvery must be a whole number >= 1, got ${rowEvery}`);
+  return rowEvery;
+}
+
+/**
+ * Whether `advance` with `rowEvery` measures the window that ends at step `windowEnd`: those
+ * ending at multiples of `rowEvery` windows. A window that one advance leaves unfinished keeps
+ * the decision made where it began.
+ */
+export function windowRecorded(windowEnd: number, window: number, rowEvery: number): boolean {
+  return windowEnd % (window * rowEvery) === 0;
 }

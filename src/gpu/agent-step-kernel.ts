@@ -22,6 +22,7 @@ export class AgentStepKernel {
   readonly #uniformData = new ArrayBuffer(kUniformSlots * kUniformSlotBytes);
   readonly #uniformView = new DataView(this.#uniformData);
   readonly #pipeline: GPUComputePipeline;
+  readonly #pipelineNoStats: GPUComputePipeline;
   readonly #bindGroup: GPUBindGroup;
   readonly #plan: GpuPlan;
   readonly #device: GPUDevice;
@@ -56,15 +57,19 @@ export class AgentStepKernel {
         { binding: 5, visibility: GPUShaderStage.COMPUTE, buffer: storage('storage') },
       ],
     });
-    this.#pipeline = device.createComputePipeline({
-      label: plan.withStats ? 'AgentStepKernel.pipeline' : 'AgentStepKernel.pipelineNoStats',
-      layout: device.createPipelineLayout({ label: 'AgentStepKernel.pipelineLayout', bindGroupLayouts: [layout] }),
+    const pipelineLayout = device.createPipelineLayout({ label: 'AgentStepKernel.pipelineLayout', bindGroupLayouts: [layout] });
+    const pipeline = (stats: boolean) => device.createComputePipeline({
+      label: stats ? 'AgentStepKernel.pipeline' : 'AgentStepKernel.pipelineNoStats',
+      layout: pipelineLayout,
       compute: {
         module,
         entryPoint: 'main',
-        constants: { kArms: k, kStats: plan.withStats ? 1 : 0, kLastStepRows: plan.lastStepRows ? 1 : 0, kGeneralStep: plan.generalStep ? 1 : 0, kRecordsPerWorkgroup: plan.recordsPerWorkgroup },
+        constants: { kArms: k, kStats: stats ? 1 : 0, kLastStepRows: plan.lastStepRows ? 1 : 0, kGeneralStep: plan.generalStep ? 1 : 0, kRecordsPerWorkgroup: plan.recordsPerWorkgroup },
       },
     });
+    // Steps of rows nobody records run without statistics, so a run with them has both.
+    this.#pipelineNoStats = pipeline(false);
+    this.#pipeline = plan.withStats ? pipeline(true) : this.#pipelineNoStats;
     this.#bindGroup = device.createBindGroup({
       label: 'AgentStepKernel.bindGroup',
       layout,
@@ -103,9 +108,12 @@ export class AgentStepKernel {
     this.#device.queue.writeBuffer(this.#uniforms, 0, this.#uniformData, 0, pieces.length * kUniformSlotBytes);
   }
 
-  /** Records the dispatch of uniform slot `slot` (a 2D grid past the per-dimension limit). */
-  encode(pass: GPUComputePassEncoder, slot: number): void {
-    pass.setPipeline(this.#pipeline);
+  /**
+   * Records the dispatch of uniform slot `slot` (a 2D grid past the per-dimension limit);
+   * `stats`: with statistics (the run's plan must have them).
+   */
+  encode(pass: GPUComputePassEncoder, slot: number, stats: boolean): void {
+    pass.setPipeline(stats ? this.#pipeline : this.#pipelineNoStats);
     pass.setBindGroup(0, this.#bindGroup, [slot * kUniformSlotBytes]);
     const workgroups = this.#plan.workgroupCount;
     const x = Math.min(workgroups, this.#device.limits.maxComputeWorkgroupsPerDimension);

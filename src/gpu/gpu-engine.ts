@@ -6,7 +6,7 @@
  * shape, AgentBuffers own the agents' state, ReadbackLayout says where results sit.
  */
 import { type ExperimentConfig, validateConfig } from '../core/config.ts';
-import type { AgentState, AgentStates, Engine, LiveParams, Trajectory } from '../core/engine.ts';
+import { type AgentState, type AgentStates, type Engine, type LiveParams, type Trajectory, checkRowEvery } from '../core/engine.ts';
 import { LiveGroups, type ParamChange, divergenceMessage } from '../core/groups.ts';
 import { replayAgent } from '../core/replay.ts';
 import { RowWriter, StatsLayout, type StatsSink } from '../core/stats.ts';
@@ -42,6 +42,8 @@ export class GpuEngine implements Engine {
   readonly #pacer: ReadbackPacer | null;
   readonly #divergedAt: number[];
   #stepsDone = 0;
+  /** Whether the window the last advance left unfinished is measured (decided where it began). */
+  #openWindowRecorded = true;
   #lostReason: string | null = null;
   #disposed = false;
 
@@ -128,11 +130,13 @@ export class GpuEngine implements Engine {
     if (uncaptured) throw new GpuUnavailableError(`GPU error: ${uncaptured}`);
   }
 
-  async advance(steps: number, sink: StatsSink): Promise<void> {
+  async advance(steps: number, sink: StatsSink, rowEvery = 1): Promise<void> {
     this.#checkHealthy();
     const plan = this.plan;
-    const pieces = planPieces(this.#stepsDone, Math.max(0, Math.floor(steps)), plan.window, plan.maxStepsPerDispatch, plan.rowsPerDispatch, plan.withStats);
+    const pieces = planPieces(this.#stepsDone, Math.max(0, Math.floor(steps)), plan.window, plan.maxStepsPerDispatch, plan.rowsPerDispatch,
+      plan.withStats, checkRowEvery(rowEvery), this.#openWindowRecorded);
     this.#stepsDone += pieces.reduce((sum, p) => sum + p.steps, 0);
+    if (pieces.length > 0 && this.#stepsDone % plan.window !== 0) this.#openWindowRecorded = pieces[pieces.length - 1].stats;
     const pending: Promise<void>[] = [];
     // Agent-steps up to the end of each submit: the GPU runs the submits one after another.
     let agentStepsSoFar = 0;
@@ -183,19 +187,24 @@ export class GpuEngine implements Engine {
 
   /**
    * Each piece's step dispatch, then its finalize where it finishes rows, then the copies of its
-   * rows. With statistics, a piece's passes end before its copies; with timing, every dispatch
-   * runs in a timed pass of its own; otherwise the dispatches share one pass.
+   * rows. A measured piece's passes end before its copies; with timing, every dispatch runs in a
+   * timed pass of its own; otherwise unmeasured dispatches share one pass.
    */
   #encodePieces(encoder: GPUCommandEncoder, pieces: readonly Piece[], staging: GPUBuffer): void {
     const timed = this.#timer.enabled;
-    const withStats = this.plan.withStats;
     let reported = 0;
     let pass: GPUComputePassEncoder | null = null;
     for (let slot = 0; slot < pieces.length; slot++) {
       const piece = pieces[slot];
-      if (withStats) encoder.clearBuffer(this.#step.histograms);
+      const withStats = piece.stats;
+      if (withStats) {
+        // Unmeasured pieces before it share a pass, which must end before the clear.
+        pass?.end();
+        pass = null;
+        encoder.clearBuffer(this.#step.histograms);
+      }
       pass ??= this.#timer.beginStepPass(encoder, slot);
-      this.#step.encode(pass, slot);
+      this.#step.encode(pass, slot, withStats);
       if (piece.rows > 0 && this.#finalize) {
         if (timed) {
           pass.end();

@@ -152,23 +152,47 @@ export interface Piece {
   continuing: boolean;
   /** Rows finished by this piece (window ends inside it). */
   rows: number;
+  /** Measured (the kernel with statistics); steps of rows nobody records run without. */
+  stats: boolean;
 }
 
-/** Splits `steps` steps after `done` into dispatches: a window never spans a row slot change. */
-export function planPieces(done: number, steps: number, window: number, maxSteps: number, maxRows: number, stats: boolean): Piece[] {
+/**
+ * Splits `steps` steps after `done` into dispatches: a window never spans a row slot change.
+ * With statistics, only windows ending at multiples of `rowEvery` windows are measured
+ * (`windowRecorded`), and the window `done` is inside of when `openWindowRecorded`: unmeasured
+ * steps run in pieces without statistics.
+ */
+export function planPieces(
+  done: number, steps: number, window: number, maxSteps: number, maxRows: number, stats: boolean, rowEvery = 1, openWindowRecorded = true,
+): Piece[] {
   const pieces: Piece[] = [];
+  const period = window * rowEvery;
+  const openEnd = done % window === 0 ? done : done - (done % window) + window;
   let at = done;
   let remaining = steps;
   while (remaining > 0) {
+    // Whether the steps from `at` are measured, and where that stretch ends.
+    let measured = stats;
+    let stretchEnd = Infinity;
+    if (stats && at < openEnd) {
+      measured = openWindowRecorded;
+      stretchEnd = openEnd;
+    } else if (stats) {
+      const recordedEnd = (Math.floor(at / period) + 1) * period;
+      measured = at >= recordedEnd - window;
+      // With rowEvery 1 every window is measured: one stretch.
+      stretchEnd = !measured ? recordedEnd - window : rowEvery === 1 ? Infinity : recordedEnd;
+    }
     let length: number;
     const intoWindow = at % window;
-    if (!stats) length = Math.min(remaining, maxSteps);
+    if (!measured) length = Math.min(remaining, stretchEnd - at, maxSteps);
     else if (intoWindow !== 0) length = Math.min(remaining, window - intoWindow, maxSteps);
     else if (remaining >= window && window <= maxSteps) {
-      length = Math.min(Math.floor(remaining / window), maxRows, Math.floor(maxSteps / window)) * window;
+      const windows = Math.min(Math.floor(remaining / window), maxRows, Math.floor(maxSteps / window), (stretchEnd - at) / window);
+      length = windows * window;
     } else length = Math.min(remaining, maxSteps, window);
-    const rows = stats ? Math.floor((at + length) / window) - Math.floor(at / window) : 0;
-    pieces.push({ firstStep: at + 1, steps: length, continuing: stats && intoWindow !== 0, rows });
+    const rows = measured ? Math.floor((at + length) / window) - Math.floor(at / window) : 0;
+    pieces.push({ firstStep: at + 1, steps: length, continuing: measured && intoWindow !== 0, rows, stats: measured });
     at += length;
     remaining -= length;
   }

@@ -4,8 +4,8 @@
  * files is src/core/export.ts, the same code `sim` writes with.
  *
  * The files describe the run the page is showing: the statistics of every row the page's history
- * holds (every row up to 2 000 per group; past that the history keeps every stride-th row, and
- * the export says so), under the header sim writes for the config the run started from. The
+ * holds (at most 2 000 per group, and fewer rows than every window's where the page ran fast,
+ * which the export says), under the header sim writes for the config the run started from. The
  * config is that starting config with the step budget now, the one the link writes before its
  * live changes, so `sim --config` runs the same experiment (live changes are the link's alone).
  */
@@ -31,8 +31,8 @@ export interface ExportRun {
   description: RunDescription;
   /** The step of the last row the history holds (what the files and charts reach), for the file names. */
   steps: number;
-  /** Recorded rows per kept row (1 while the history holds every row). */
-  stride: number;
+  /** Rows the run has had so far (one per window): the history may hold fewer. */
+  windows: number;
 }
 
 /** The run on screen, or null while none is running (starting, or failed to start). */
@@ -48,7 +48,7 @@ export function exportRun(source: ExportSource): ExportRun | null {
     description: { config, engineKind: engine.kind, engineDescription: engine.description, statNames: engine.layout.names },
     // Not the engine's step count: a playing GPU run has steps in flight that no row shows yet.
     steps: history.length > 0 ? history.steps[history.length - 1] : 0,
-    stride: history.stride,
+    windows: Math.floor((history.length > 0 ? history.steps[history.length - 1] : 0) / history.window),
   };
 }
 

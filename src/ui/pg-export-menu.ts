@@ -189,8 +189,8 @@ export class PgExportMenu extends LitElement {
         const name = exportFileName(preset, run.steps, `.${id}`);
         const text = id === 'csv' ? rowsToCsv(run.description, run.rows) : rowsToJson(run.description, run.rows);
         download([text], id === 'csv' ? 'text/csv' : 'application/json', name, parent);
-        const thinned = run.stride > 1
-          ? `; every ${run.stride}th row (the page keeps 2,000 rows per group; sim --config writes them all)`
+        const thinned = run.rows.steps.length < run.windows
+          ? ` of the ${formatCount(run.windows)} the run has had (the page keeps at most 2,000 and records fewer while running fast; sim --config writes them all)`
           : '';
         return this.#say(`Saved ${name}: ${formatCount(run.rows.steps.length)} rows per group${thinned}${this.#changesNote(run)}`);
       }

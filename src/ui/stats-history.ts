@@ -1,11 +1,14 @@
 /**
  * The rows the charts draw: a bounded, columnar history of each group's statistics.
  *
- * Memory is fixed: at most `capacity` rows per group. When the history is full it keeps every
- * other row and from then on records only every `stride`-th row (stride doubles each time), so a
- * run of any length stays readable from step 1 to now with evenly spaced rows. Rows are picked,
- * never averaged: what is drawn is what the engine recorded. The latest row of each group is kept
- * apart (the policy bars read it), whether or not the history keeps it.
+ * Memory is fixed: at most `capacity` rows per group. When the history is full it keeps only the
+ * rows at multiples of `stride` windows (stride doubles until that frees room) and from then on
+ * records only those, so a run of any length stays readable from its start to now with evenly
+ * spaced rows. The engine may hand out fewer rows than every window's (the page asks for about
+ * one per frame: rows at multiples of a power of two windows, see run-controller.ts), so rows
+ * are evenly spaced within stretches, not necessarily across the whole run. Rows are picked, never
+ * averaged: what is drawn is what the engine recorded. The latest row of each group is kept apart
+ * (the policy bars read it), whether or not the history keeps it.
  *
  * Columns are plain arrays that grow in place and shrink in place, so the charts hand the same
  * arrays to uPlot every frame and nothing is allocated per row once they are full.
@@ -38,7 +41,7 @@ export class StatsHistory {
   readonly latest: Float64Array[];
   readonly latestStep: number[];
   readonly diverged: DivergedGroup[] = [];
-  /** Keep one recorded row in `stride`; doubles each time the history fills. */
+  /** Keep only rows at multiples of `stride` windows; doubles each time the history fills. */
   stride = 1;
   /** Bumped by every change: readers redraw when it moves. */
   revision = 0;
@@ -80,13 +83,13 @@ export class StatsHistory {
     this.latestStep[group] = step;
     this.revision++;
     const row = Math.round(step / this.window); // rows end at window, 2 * window, ...
-    if ((row - 1) % this.stride !== 0) return;
+    if (row % this.stride !== 0) return;
     let index = this.counts[group];
     if (index === this.steps.length) {
-      if (index === this.capacity) {
+      while (index === this.capacity) {
         this.#compact();
         index = this.counts[group];
-        if ((row - 1) % this.stride !== 0) return;
+        if (row % this.stride !== 0) return;
       }
       this.steps.push(step);
     } else if (this.steps[index] !== step) {
@@ -106,23 +109,28 @@ export class StatsHistory {
     this.revision++;
   }
 
-  /** Keeps rows 0, 2, 4, ... and doubles the stride. */
+  /** Doubles the stride and keeps the rows at its multiples (all groups hold the same steps). */
   #compact(): void {
-    const half = (n: number) => Math.ceil(n / 2);
-    const keep = <T>(column: T[]) => {
-      const n = half(column.length);
-      for (let i = 1; i < n; i++) column[i] = column[2 * i];
+    this.stride *= 2;
+    const window = this.window;
+    const stride = this.stride;
+    const steps = this.steps;
+    const keep = new Array<number>();
+    for (let i = 0; i < steps.length; i++) if (Math.round(steps[i] / window) % stride === 0) keep.push(i);
+    const take = <T>(column: T[], count: number) => {
+      let n = 0;
+      for (const i of keep) if (i < count) column[n++] = column[i];
       column.length = n;
     };
-    keep(this.steps);
     for (let g = 0; g < this.groups; g++) {
-      for (const column of this.columns[g]) keep(column);
+      const count = this.counts[g];
+      for (const column of this.columns[g]) take(column, count);
       const histograms = this.histograms[g];
-      const n = half(this.counts[g]);
-      for (let i = 1; i < n; i++) histograms.copyWithin(i * kHistogramBins, 2 * i * kHistogramBins, (2 * i + 1) * kHistogramBins);
+      let n = 0;
+      for (const i of keep) if (i < count) histograms.copyWithin(n++ * kHistogramBins, i * kHistogramBins, (i + 1) * kHistogramBins);
       this.counts[g] = n;
     }
-    this.stride *= 2;
+    take(steps, steps.length);
     this.compactions++;
   }
 }

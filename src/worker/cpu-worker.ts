@@ -25,12 +25,13 @@ function fail(id: number | null, error: unknown): void {
   post({ type: 'error', id, message: error instanceof Error ? error.message : String(error), fieldErrors });
 }
 
-function advance(current: CpuEngine, id: number, steps: number): void {
+function advance(current: CpuEngine, id: number, steps: number, rowEvery: number): void {
   const window = current.config.params.window;
   const done = current.stepsDone;
+  // At most every window's row (fewer with rowEvery > 1).
   const capacity = (Math.floor((done + steps) / window) - Math.floor(done / window)) * current.config.groups.length;
   const rows = new RowBatch(recordLength(current.config.params.arms), capacity);
-  current.advanceSumsSync(steps, rows);
+  current.advanceSumsSync(steps, rows, rowEvery);
   post({ type: 'rows', id, rows: rows.data }, rows.transferables);
 }
 
@@ -54,7 +55,7 @@ scope.addEventListener('message', (event) => {
   try {
     switch (message.type) {
       case 'advance':
-        advance(engine, message.id, message.steps);
+        advance(engine, message.id, message.steps, message.rowEvery);
         break;
       case 'set':
         engine.setGroupParams(message.group, message.patch);

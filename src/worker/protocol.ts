@@ -13,7 +13,7 @@ import type { FieldError } from '../core/schema.ts';
 export type ToWorker =
   /** Creates the engine from `config` for the agents of `slices` (per group): the first message. */
   | { type: 'create'; config: ExperimentConfig; slices: AgentSlice[] }
-  | { type: 'advance'; id: number; steps: number }
+  | { type: 'advance'; id: number; steps: number; rowEvery: number }
   | { type: 'set'; group: number; patch: Partial<LiveParams> }
   | { type: 'trajectory'; id: number; group: number; agent: number; fromStep: number }
   | { type: 'readAgents'; id: number; group: number }

@@ -15,7 +15,7 @@
  */
 import { SliceCombiner, agentSlices, sliceCount, sliceOfAgent } from '../core/agent-slices.ts';
 import { type ExperimentConfig, validateConfig } from '../core/config.ts';
-import type { AgentState, AgentStates, Engine, LiveParams, Trajectory } from '../core/engine.ts';
+import { type AgentState, type AgentStates, type Engine, type LiveParams, type Trajectory, checkRowEvery } from '../core/engine.ts';
 import { LiveGroups, type ParamChange } from '../core/groups.ts';
 import { ConfigError } from '../core/schema.ts';
 import { StatsLayout, type StatsSink } from '../core/stats.ts';
@@ -135,13 +135,14 @@ export class WorkerEngine implements Engine {
     }
   }
 
-  async advance(steps: number, sink: StatsSink): Promise<void> {
+  async advance(steps: number, sink: StatsSink, rowEvery = 1): Promise<void> {
     const n = Math.max(0, Math.floor(steps));
     if (this.#disposed) throw new Error('CPU worker engine used after dispose()');
+    checkRowEvery(rowEvery);
     if (n === 0) return;
     const id = this.#nextId++;
     this.#stepsDone += n;
-    const answers = await Promise.all(this.#workers.map((_, w) => this.#request(w, { type: 'advance', id, steps: n }, id)));
+    const answers = await Promise.all(this.#workers.map((_, w) => this.#request(w, { type: 'advance', id, steps: n, rowEvery }, id)));
     this.#combiner.combine(answers.map((answer) => (answer as RowsMessage).rows), sink);
   }
 

@@ -335,6 +335,59 @@ describe('stats window', () => {
   });
 });
 
+describe('rowEvery: rows only where someone reads them', () => {
+  const config = (window: number, windowStats: 'mean' | 'last' = 'mean') =>
+    configFromObject({
+      arms: 3, agents: 200, steps: 600, seed: 4, window, windowStats, env: 'gaussian', noise: 0.5, lr: 0.3, baseline: 'ema',
+      groups: [{}, { baseline: 'none', lr: 0.5 }],
+    });
+
+  for (const [window, windowStats] of [[1, 'mean'], [3, 'mean'], [3, 'last']] as const) {
+    it(`window ${window} ${windowStats}: the rows at multiples of rowEvery windows, exactly; the agents as without`, async () => {
+      const every = run(config(window, windowStats), [120]);
+      const engine = new CpuEngine(config(window, windowStats));
+      const sink = new RecordingSink();
+      // rowEvery changes between calls (and a call ends inside a window, which keeps its rowEvery).
+      const calls: [number, number][] = [[1, 1], [10, 4], [7, 4], [20, 8], [50, 2], [32, 1]];
+      let done = 0;
+      const expected: string[] = [];
+      for (const [steps, rowEvery] of calls) {
+        // A window is measured by the rowEvery of the call in which it began.
+        for (let step = done + 1; step <= done + steps; step++) {
+          const end = step - 1 + window;
+          if ((step - 1) % window === 0 && end % (window * rowEvery) === 0) for (const g of [0, 1]) expected.push(`${g}:${end}`);
+        }
+        engine.advanceSync(steps, sink, rowEvery);
+        done += steps;
+      }
+      expect(done).toBe(120);
+      expect(sink.rows.map((r) => `${r.group}:${r.step}`).sort()).toEqual(expected.sort());
+      expect(sink.rows.length).toBeGreaterThan(4);
+      expect(sink.rows.length).toBeLessThan(every.sink.rows.length);
+      const all = new Map(every.sink.rows.map((r) => [`${r.group}:${r.step}`, r]));
+      for (const row of sink.rows) {
+        const want = all.get(`${row.group}:${row.step}`) as RecordedRow;
+        expect(Array.from(row.histogram)).toEqual(Array.from(want.histogram));
+        if (window === 1 || windowStats === 'last') {
+          // One step's sums in the same order: equal bit for bit.
+          expect(Array.from(row.values), `step ${row.step}`).toEqual(Array.from(want.values));
+        } else {
+          // A window that straddles two calls adds its f64 sums in another order (see 'advancing
+          // in odd chunks'): N W = 600 terms, relative rounding far below 1e-12.
+          row.values.forEach((v, i) => expect(Math.abs(v - want.values[i]), `step ${row.step} column ${i}`).toBeLessThanOrEqual(1e-12 * Math.max(1, Math.abs(want.values[i]))));
+        }
+      }
+      for (const g of [0, 1]) expect(f32Bits((await engine.readAgents(g)).prefs)).toEqual(f32Bits((await every.engine.readAgents(g)).prefs));
+    });
+  }
+
+  it('refuses a rowEvery that is not a whole number from 1', () => {
+    const engine = new CpuEngine(config(1));
+    expect(() => engine.advanceSync(1, new RecordingSink(), 0)).toThrow(/rowEvery/);
+    expect(() => engine.advanceSync(1, new RecordingSink(), 1.5)).toThrow(/rowEvery/);
+  });
+});
+
 describe('numerical health', () => {
   it('an absurd config records only finite values and reports any divergence consistently', () => {
     // lr / T = 1e4 and rewards near 1e4 +- 1e3: each step moves a preference by at most

@@ -532,6 +532,40 @@ describe("windowStats 'last'", () => {
   });
 });
 
+describe('rowEvery: rows only where someone reads them', () => {
+  it('gives the rows at multiples of rowEvery windows, as the engine that measures every step, and the same agents', async () => {
+    const context = await testGpu();
+    await withErrorScopes(context.device, async () => {
+      const groups = [{}, { agents: 70, lr: 0.5, baseline: 'none' as const }];
+      for (const [window, windowStats] of [[1, 'mean'], [3, 'last']] as const) {
+        const cfg = config({ arms: 4, agents: 300, lr: 0.2, baseline: 'average', env: 'gaussian', window, windowStats }, groups);
+        const every = await GpuEngine.create(cfg, context);
+        const sparse = await GpuEngine.create(cfg, context);
+        const cpu = new CpuEngine(cfg);
+        const all: Row[] = [];
+        const some: Row[] = [];
+        const cpuSome: Row[] = [];
+        await every.advance(300, collector(all));
+        // 256-step dispatches leave unmeasured stretches split; rowEvery changes between calls, and
+        // a window is measured by the rowEvery of the call in which it began.
+        for (const [steps, rowEvery] of [[1, 1], [12, 4], [287, 64]] as const) {
+          await sparse.advance(steps, collector(some), rowEvery);
+          await cpu.advance(steps, collector(cpuSome), rowEvery);
+        }
+        const keys = (rows: Row[]) => rows.map((r) => `${r.group}:${r.step}`).sort();
+        expect(keys(some)).toEqual(keys(cpuSome));
+        const steps = [...new Set(some.map((r) => r.step))].sort((a, b) => a - b);
+        expect(steps, `window ${window}`).toEqual(window === 1 ? [1, 4, 8, 12, 64, 128, 192, 256] : [3, 12, 192]);
+        const allAt = byKey(all);
+        for (const row of some) expectSameRow(row, allAt.get(`${row.group}:${row.step}`) as Row, `window ${window} step ${row.step}`);
+        for (const g of [0, 1]) expect((await sparse.readAgents(g)).prefs).toEqual((await every.readAgents(g)).prefs);
+        every.dispose();
+        sparse.dispose();
+      }
+    });
+  });
+});
+
 describe('timing: GPU time per pass', () => {
   it('sums positive step and finalize pass times, counts steps and rows, and leaves the rows as they were', async () => {
     const context = await testGpu();

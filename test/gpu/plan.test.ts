@@ -66,20 +66,41 @@ describe('planPieces', () => {
     // a piece), then the start of the next window.
     const pieces = planPieces(3, 30, 7, 256, 2, true);
     expect(pieces).toEqual([
-      { firstStep: 4, steps: 4, continuing: true, rows: 1 },
-      { firstStep: 8, steps: 14, continuing: false, rows: 2 },
-      { firstStep: 22, steps: 7, continuing: false, rows: 1 },
-      { firstStep: 29, steps: 5, continuing: false, rows: 0 },
+      { firstStep: 4, steps: 4, continuing: true, rows: 1, stats: true },
+      { firstStep: 8, steps: 14, continuing: false, rows: 2, stats: true },
+      { firstStep: 22, steps: 7, continuing: false, rows: 1, stats: true },
+      { firstStep: 29, steps: 5, continuing: false, rows: 0, stats: true },
     ]);
     expect(pieces.reduce((sum, p) => sum + p.steps, 0)).toBe(30);
   });
 
   it('splits a window longer than a dispatch into continuing pieces', () => {
     expect(planPieces(0, 600, 600, 256, 16, true)).toEqual([
-      { firstStep: 1, steps: 256, continuing: false, rows: 0 },
-      { firstStep: 257, steps: 256, continuing: true, rows: 0 },
-      { firstStep: 513, steps: 88, continuing: true, rows: 1 },
+      { firstStep: 1, steps: 256, continuing: false, rows: 0, stats: true },
+      { firstStep: 257, steps: 256, continuing: true, rows: 0, stats: true },
+      { firstStep: 513, steps: 88, continuing: true, rows: 1, stats: true },
     ]);
+  });
+
+  it('measures only the windows that end at multiples of rowEvery windows', () => {
+    // Window 2, a row every 3 windows (steps 6, 12, ...): from step 1, steps 1-4 unmeasured,
+    // 5-6 measured (row at 6), 7-10 unmeasured, 11-12 measured, 13 unmeasured.
+    expect(planPieces(0, 13, 2, 256, 16, true, 3)).toEqual([
+      { firstStep: 1, steps: 4, continuing: false, rows: 0, stats: false },
+      { firstStep: 5, steps: 2, continuing: false, rows: 1, stats: true },
+      { firstStep: 7, steps: 4, continuing: false, rows: 0, stats: false },
+      { firstStep: 11, steps: 2, continuing: false, rows: 1, stats: true },
+      { firstStep: 13, steps: 1, continuing: false, rows: 0, stats: false },
+    ]);
+    // From inside a measured window (step 5 done): it continues, then the next stretch.
+    expect(planPieces(5, 3, 2, 256, 16, true, 3)).toEqual([
+      { firstStep: 6, steps: 1, continuing: true, rows: 1, stats: true },
+      { firstStep: 7, steps: 2, continuing: false, rows: 0, stats: false },
+    ]);
+    // The window left open (step 5 done, window 2) is measured as it was when it began.
+    expect(planPieces(5, 3, 2, 256, 16, true, 1, false).map((p) => [p.steps, p.stats])).toEqual([[1, false], [2, true]]);
+    // Long unmeasured stretches still respect the steps per dispatch.
+    expect(planPieces(0, 1000, 1, 256, 16, true, 1000).map((p) => [p.steps, p.stats])).toEqual([[256, false], [256, false], [256, false], [231, false], [1, true]]);
   });
 
   it('without statistics, only the steps per dispatch bound a piece', () => {

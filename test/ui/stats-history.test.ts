@@ -32,14 +32,14 @@ describe('StatsHistory', () => {
     expect(history.latestStep).toEqual([5, 5]);
   });
 
-  it('thins to every other row when full and stays bounded and evenly spaced for a long run', () => {
+  it('thins to the rows at multiples of a doubling stride when full, bounded and evenly spaced for a long run', () => {
     const capacity = 8;
     const history = new StatsHistory(arms, [10, 10], 1, capacity);
     for (let chunk = 0; chunk < 100; chunk++) feed(history, 2, chunk * 7 + 1, chunk * 7 + 7);
     expect(history.length).toBeLessThanOrEqual(capacity);
     expect(history.length).toBeGreaterThanOrEqual(capacity / 2);
     const steps = history.steps;
-    expect(steps[0]).toBe(1);
+    expect(steps[0]).toBe(history.stride);
     const gaps = new Set(steps.slice(1).map((s, i) => s - steps[i]));
     expect(gaps).toEqual(new Set([history.stride]));
     // Rows are picked, never averaged: each kept value and histogram is its own step's.
@@ -54,8 +54,28 @@ describe('StatsHistory', () => {
   it('numbers rows by window', () => {
     const history = new StatsHistory(arms, [5], 10, 4);
     feed(history, 1, 10, 100, 10);
-    expect(history.steps).toEqual([10, 50, 90]);
+    expect(history.steps).toEqual([40, 80]);
     expect(history.stride).toBe(4);
+  });
+
+  it('takes sparse rows (multiples of growing powers of two) and thins them to multiples of its stride', () => {
+    const history = new StatsHistory(arms, [10, 10], 1, 8);
+    // As the page asks the engine: every step at first, then every 4th, then every 32nd.
+    const steps = [1, 2, 3, 4, 8, 12, 16, 20, 24, 32, 64, 96, 128];
+    for (const step of steps) {
+      for (const g of [0, 1]) {
+        const { values, histogram } = row(step);
+        history.record(g, step, values, histogram);
+      }
+    }
+    // 24 finds it full: stride 2 keeps 2, 4, 8, ..., 20, then 24 and 32 fill it; 64: stride 4
+    // keeps 4, 8, ..., 24, 32, then 64 fills it; 96: stride 8 keeps 8, 16, 24, 32, 64.
+    expect(history.stride).toBe(8);
+    expect(history.steps).toEqual([8, 16, 24, 32, 64, 96, 128]);
+    for (const g of [0, 1]) {
+      expect(history.column(g, 'frac_optimal')).toEqual(history.steps);
+      expect(Array.from({ length: history.counts[g] }, (_, r) => history.histograms[g][r * kHistogramBins])).toEqual(history.steps);
+    }
   });
 
   it('refuses a row out of lock-step', () => {

@@ -138,10 +138,7 @@ export class PgHeatmapChart extends PgChart {
     const g = Math.min(this.group, session.groups - 1);
     const rows = Math.min(this.#painted, history.counts[g]);
     if (rows === 0) return;
-    const spacing = history.stride * history.window;
     const steps = history.steps;
-    const left = u.valToPos(steps[0] - spacing / 2, 'x', true);
-    const right = u.valToPos(steps[rows - 1] + spacing / 2, 'x', true);
     const top = u.valToPos(1, 'y', true);
     const bottom = u.valToPos(0, 'y', true);
     const { ctx, bbox } = u;
@@ -150,7 +147,24 @@ export class PgHeatmapChart extends PgChart {
     ctx.rect(bbox.left, bbox.top, bbox.width, bbox.height);
     ctx.clip();
     ctx.imageSmoothingEnabled = false;
-    ctx.drawImage(canvas, 0, 0, rows, kHistogramBins, left, top, right - left, bottom - top);
+    // Each column spans halfway to its neighbours. Rows are evenly spaced within stretches (the
+    // page records fewer rows as the run speeds up), so one stretched image per stretch of equal
+    // gaps: a handful of draws.
+    const gapAfter = (r: number) => (rows === 1 ? history.window : r + 1 < rows ? steps[r + 1] - steps[r] : steps[r] - steps[r - 1]);
+    let first = 0;
+    let edge = steps[0] - gapAfter(0) / 2;
+    while (first < rows) {
+      const gap = gapAfter(first);
+      let last = first;
+      while (last + 1 < rows && gapAfter(last + 1) === gap) last++;
+      // Columns first..last end halfway to the next row (the last one, as far past its step).
+      const end = steps[last] + gap / 2;
+      const left = u.valToPos(edge, 'x', true);
+      const right = u.valToPos(end, 'x', true);
+      ctx.drawImage(canvas, first, 0, last - first + 1, kHistogramBins, left, top, right - left, bottom - top);
+      edge = end;
+      first = last + 1;
+    }
     ctx.restore();
   }
 }
