@@ -39,7 +39,20 @@ export interface SimArgs {
   format: OutputFormat;
   /** `--agents-out`: the per-agent CSV, written after the run; null for none. */
   agentsOut: string | null;
+  /**
+   * `--stop-when`: the condition text (`mean_prob_optimal>=0.9`), read against the run's
+   * statistics once the arm count is known (src/core/stop.ts); null without it.
+   */
+  stopWhen: string | null;
+  /** `--shard I/N`: run only the I-th of N contiguous slices of the groups; null: all of them. */
+  shard: Shard | null;
   quiet: boolean;
+}
+
+/** `--shard I/N`: slice `index` (from 1) of `count`. */
+export interface Shard {
+  index: number;
+  count: number;
 }
 
 /** What `sim --help` (help.ts) lists; `--set` and `--sweep` add up, the others are given once. */
@@ -53,6 +66,8 @@ const kFlags = {
   out: { type: 'string', short: 'o' },
   format: { type: 'string' },
   'agents-out': { type: 'string' },
+  'stop-when': { type: 'string' },
+  shard: { type: 'string' },
   quiet: { type: 'boolean', short: 'q', repeatable: true },
 } as const satisfies Record<string, FlagSpec>;
 
@@ -128,11 +143,22 @@ export function formatFromPath(path: string): OutputFormat | null {
   return ext === 'csv' || ext === 'json' ? ext : null;
 }
 
+/** `--shard I/N`, checked for its own sake; whether N fits the groups is known only once they are built. */
+export function parseShardArg(text: string): Shard {
+  const match = /^\s*(\d+)\s*\/\s*(\d+)\s*$/.exec(text);
+  if (!match) throw new UsageError(`--shard ${quoted(text)}: expected I/N, the I-th of N slices of the groups, e.g. --shard 1/4`);
+  const index = Number(match[1]);
+  const count = Number(match[2]);
+  if (count < 1) throw new UsageError(`--shard ${text}: N must be at least 1`);
+  if (index < 1 || index > count) throw new UsageError(`--shard ${text}: I must be in 1..${count}`);
+  return { index, count };
+}
+
 /** Parses `sim`'s arguments (without `node` and the script). Throws UsageError. */
 export function parseSimArgs(argv: readonly string[]): SimArgs {
   const args: SimArgs = {
     help: false, preset: null, configFile: null, sets: [], sweeps: [],
-    seeds: null, engine: 'auto', out: null, format: 'csv', agentsOut: null, quiet: false,
+    seeds: null, engine: 'auto', out: null, format: 'csv', agentsOut: null, stopWhen: null, shard: null, quiet: false,
   };
   let format: OutputFormat | null = null;
   for (const { flag, value } of parseFlags(argv, kFlags, 'sim')) {
@@ -164,6 +190,11 @@ export function parseSimArgs(argv: readonly string[]): SimArgs {
         if (formatFromPath(value) === 'json') throw new UsageError(`--agents-out ${value}: the agents file is CSV; name it .csv`);
         args.agentsOut = value;
         break;
+      case '--stop-when':
+        if (value.trim() === '') throw new UsageError('--stop-when needs a condition, e.g. --stop-when "mean_prob_optimal>=0.9"');
+        args.stopWhen = value;
+        break;
+      case '--shard': args.shard = parseShardArg(value); break;
     }
   }
   if (args.out !== null) {
@@ -177,6 +208,11 @@ export function parseSimArgs(argv: readonly string[]): SimArgs {
     args.format = fromPath ?? format ?? 'csv';
   } else {
     args.format = format ?? 'csv';
+  }
+  if (args.shard !== null && args.format === 'json') {
+    throw new UsageError(
+      `--shard ${args.shard.index}/${args.shard.count}: writes CSV only (slices' CSV files join into one run's file, JSON files do not); use --out FILE.csv`,
+    );
   }
   return args;
 }

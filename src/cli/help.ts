@@ -34,6 +34,13 @@ export function helpText(): string {
     '  --format csv|json       the format on stdout (default csv)',
     '  --agents-out FILE.csv   after the run, write every agent\'s state: group, agent,',
     '                          pref_0.., prob_0.., best_arm (one row per agent)',
+    '  --stop-when EXPR        also stop each group once a row meets EXPR: STATISTIC OP NUMBER',
+    '                          with OP one of >=, <=, >, < (e.g. "mean_prob_optimal>=0.9"); the',
+    '                          group\'s rows end at that row, the run ends when every group has met',
+    '                          it; stderr (and the JSON\'s "stops") gives each group\'s step',
+    '  --shard I/N             run only the I-th of N contiguous slices of the groups (CSV out),',
+    '                          as an independent process: rows keep the whole run\'s group',
+    '                          numbers and columns, so the N files join into one run\'s rows',
     '  -q, --quiet             stderr gets only warnings and errors (no engine line, progress, summary)',
     '  -h, --help              this text',
     '',
@@ -60,6 +67,8 @@ export function helpText(): string {
     '  npm run sim -- --preset testbed --set agents=500 --sweep lr=0.05,0.1,0.2 --out lr.csv',
     '  npm run sim -- --config my-experiment.json --format json > run.json',
     '  npm run sim -- --preset baseline-on-off --sweep seed=1,2,3 --out seeds.csv --agents-out agents.csv',
+    '  npm run sim -- --preset testbed --stop-when "frac_optimal>=0.8" --out to-80.csv',
+    '  npm run sim -- --preset testbed --sweep lr=0.05,0.1,0.2,0.4 --shard 2/4 --out part2.csv',
     '',
   );
   return lines.join('\n');

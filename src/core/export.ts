@@ -12,6 +12,7 @@
  * Statistics, JSON: the whole run, written at the end:
  *   { "config": configToObject(config), ["seeds": [1, 2, ...],] "engine": "cpu",
  *     "engineDescription": "...", "columns": ["step", <statistics>...],
+ *     ["stops": {"condition": "mean_prob_optimal>=0.9", "steps": [120, null, ...]},]
  *     "groups": [{ "index": 0, "params": {<distinguishing keys>}, "divergedAt": 0,
  *                  "rows": [[step, <statistics>...], ...] }, ...] }
  *
@@ -130,6 +131,12 @@ export class CsvWriter implements OutputWriter {
   }
 }
 
+/** A stop condition and, per group of the file, the step its rows first met it (null: never). */
+export interface StopReport {
+  condition: string;
+  steps: readonly (number | null)[];
+}
+
 interface JsonGroup {
   index: number;
   params: Record<string, unknown>;
@@ -140,6 +147,7 @@ interface JsonGroup {
 export class JsonWriter implements OutputWriter {
   readonly #run: RunDescription;
   readonly #groups: JsonGroup[];
+  #stops: StopReport | null = null;
   #rows = 0;
 
   constructor(run: RunDescription) {
@@ -172,6 +180,14 @@ export class JsonWriter implements OutputWriter {
     return '';
   }
 
+  /**
+   * A stop condition's outcome (`sim --stop-when`), written as `"stops"` after `columns`; a file
+   * without one (the page's, `sim` without the flag) has no such field.
+   */
+  setStops(stops: StopReport): void {
+    this.#stops = stops;
+  }
+
   /** One row per line: readable, and far smaller than JSON.stringify's per-number lines. */
   finish(): string {
     const run = this.#run;
@@ -182,6 +198,7 @@ export class JsonWriter implements OutputWriter {
       `  "engine": ${JSON.stringify(run.engineKind)},`,
       `  "engineDescription": ${JSON.stringify(run.engineDescription)},`,
       `  "columns": ${JSON.stringify(['step', ...run.statNames])},`,
+      ...(this.#stops ? [`  "stops": ${JSON.stringify({ condition: this.#stops.condition, steps: this.#stops.steps })},`] : []),
       '  "groups": [',
     ];
     this.#groups.forEach((group, g) => {

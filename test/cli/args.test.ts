@@ -8,7 +8,7 @@ describe('parseSimArgs', () => {
   it('has sensible defaults', () => {
     expect(parseSimArgs([])).toEqual({
       help: false, preset: null, configFile: null, sets: [], sweeps: [], seeds: null,
-      engine: 'auto', out: null, format: 'csv', agentsOut: null, quiet: false,
+      engine: 'auto', out: null, format: 'csv', agentsOut: null, stopWhen: null, shard: null, quiet: false,
     });
   });
 
