@@ -27,7 +27,7 @@ import { ConfigError, formatFieldError, kParamSpecs } from '../core/schema.ts';
 import { type ConfigChange, diffConfig, fieldErrorsByKey, groupLabels } from './config-edit.ts';
 import { type Backend, createEngine, defaultAgents, errorText, fallbackText, gpuStep, isGpuFailure, openBackend } from './engine-backend.ts';
 import type { GpuStep } from '../gpu/device.ts';
-import { RunController, RunSession, type RunStatus, runSessionContext, runStatusContext } from './run-controller.ts';
+import { RunController, RunSession, type RunStatus, kStatusIntervalMs, runSessionContext, runStatusContext } from './run-controller.ts';
 import { StatsHistory } from './stats-history.ts';
 
 /** One line about the run: a restart and why, a fallback, a divergence, a failure. */
@@ -62,9 +62,6 @@ export interface EngineControllerOptions {
 }
 
 type StartArgs = [backend: Backend, script: RunScript, play: boolean];
-
-/** The status line follows the run at a few updates a second, not every frame. */
-const kStatusIntervalMs = 200;
 
 export class EngineController implements ReactiveController {
   readonly runner: RunController;
@@ -109,6 +106,8 @@ export class EngineController implements ReactiveController {
         if (script) script.changes = script.changes.filter((c) => c !== change);
         this.#note('warn', `A recorded change was left out at step ${change.afterStep}: ${error.errors.map(formatFieldError).join('; ')}`);
       },
+      // A long step brings no rows for a while: the status line says what it computes meanwhile.
+      progressed: () => this.#status.setValue(this.#currentStatus()),
     });
     this.#session = new ContextProvider(host, { context: runSessionContext, initialValue: null });
     this.#status = new ContextProvider(host, { context: runStatusContext, initialValue: this.#currentStatus() });
@@ -371,6 +370,15 @@ export class EngineController implements ReactiveController {
       agents: session?.history.agents ?? [],
       agentStepsPerSecond: runner.agentStepsPerSecond,
       speed: runner.speed,
+      advanceSteps: runner.advanceSteps,
+      msPerStep: runner.msPerStep,
+      computing: runner.computing,
+      rowEvery: runner.rowEvery,
+      everyStep: runner.everyStep,
+      stopWhen: runner.stopWhen,
+      stopError: runner.stopError,
+      stopSteps: runner.stopSteps,
+      groupLabels: session?.shortLabels ?? [],
     };
   }
 }

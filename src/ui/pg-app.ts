@@ -206,7 +206,7 @@ export class PgApp extends LitElement {
     { keys: ['r'], label: 'R', does: 'Reset: the same seed from step 1', run: () => this.#runCommand('reset') },
     { keys: ['n'], label: 'N', does: 'New seed', run: () => this.#runCommand('new-seed') },
     { keys: ['b'], label: 'B', does: 'Baseline on vs off (a second group without it)', run: () => this.#toggleComparison() },
-    { keys: ['+', '='], label: '+', does: 'Faster (more steps per frame)', repeats: true, run: () => this.#changeSpeed(1) },
+    { keys: ['+', '='], label: '+', does: 'Faster (more steps per frame, up to max: as many as 40 ms allows)', repeats: true, run: () => this.#changeSpeed(1) },
     { keys: ['-', '_'], label: '−', does: 'Slower', repeats: true, run: () => this.#changeSpeed(-1) },
     { keys: ['f'], label: 'F', does: 'Full screen on / off', run: () => this.#appCommand('fullscreen') },
     { keys: ['p'], label: 'P', does: 'Present mode: the charts only, large type', run: () => this.#appCommand('present') },
@@ -467,7 +467,9 @@ export class PgApp extends LitElement {
       </header>
       <div class="bar">
         <div class="bar-row">
-          <pg-run-bar @run-command=${this.#onRunCommand} @speed-change=${this.#onSpeed}></pg-run-bar>
+          <pg-run-bar @run-command=${this.#onRunCommand} @speed-change=${this.#onSpeed}
+            @stop-change=${(e: CustomEvent<string>) => { this.#engine.runner.stopWhen = e.detail; }}
+            @every-step-change=${(e: CustomEvent<boolean>) => { this.#engine.runner.everyStep = e.detail; }}></pg-run-bar>
           <span class="tools">
             <button id="present-toggle" title="The charts only, sized for a room (P)" @click=${() => this.#appCommand('present')}>Present</button>
             <button id="fullscreen" title="Full screen (F)" @click=${() => this.#appCommand('fullscreen')}>Full screen</button>

@@ -3,6 +3,17 @@
  * starts the next `advance()` if none is in flight: at most one outstanding advance, never an
  * await inside the frame callback, nothing allocated per frame but the engine's own promise.
  *
+ * Advances are sized by time (advance-size.ts): about 40 ms of engine work each, at most the
+ * user's speed (steps per frame; Infinity, "max", is no cap), and one step for the first advance
+ * of an engine, so the first point comes after one step's work. Pause stops the loop from starting
+ * another advance: it waits for the one in flight only. An advance in flight for longer than
+ * `kLongAdvanceMs` (one step of a huge population) is reported as progress to the run bar.
+ * Advances ask the engine only for the rows the charts can use (`rowEveryFor`): every step while
+ * the user watches slowly, asks for it, or a stop condition watches the rows.
+ *
+ * A stop condition (`stopWhen`, core/stop.ts) watches every row: the steps at which each group
+ * first met it are reported, and the run pauses once every group has (Play goes on past it).
+ *
  * A RunSession is one engine's run as the charts see it: its history, arms, group labels and
  * colours, and the live changes made so far. Every engine (a restart, a reset) gets a new
  * session; rows of a replaced engine are dropped.
@@ -19,7 +30,9 @@ import type { Engine } from '../core/engine.ts';
 import type { ParamChange } from '../core/groups.ts';
 import { ConfigError } from '../core/schema.ts';
 import type { StatsSink } from '../core/stats.ts';
+import { StopTracker, parseStopCondition } from '../core/stop.ts';
 import { type ChangeMarker, changeMarkers, shortGroupLabels } from './charts/annotations.ts';
+import { kMaxSpeed, nextAdvanceSteps, rowEveryFor, updateMsPerStep } from './advance-size.ts';
 import { type GroupColour, groupColours } from './palette.ts';
 import { StatsHistory } from './stats-history.ts';
 
@@ -102,9 +115,38 @@ export interface RunStatus {
   /** Agents per group (empty while no engine runs). */
   readonly agents: readonly number[];
   readonly agentStepsPerSecond: number;
-  /** Steps per frame. */
+  /** The most steps per frame the user allows; Infinity ("max"): as many as the time target allows. */
   readonly speed: number;
+  /** Steps the latest advance took (0 before the first). */
+  readonly advanceSteps: number;
+  /** The measured wall-clock cost of a step (ms), null before the first advance settles. */
+  readonly msPerStep: number | null;
+  /** The advance in flight when it has computed for longer than `kLongAdvanceMs` or is expected to, else null. */
+  readonly computing: AdvanceProgress | null;
+  /** The latest advance's rows: one per this many windows (1: every row). */
+  readonly rowEvery: number;
+  /** The user asked for every step's row. */
+  readonly everyStep: boolean;
+  /** The stop condition as typed ('' for none), and why it was refused ('' if it was not). */
+  readonly stopWhen: string;
+  readonly stopError: string;
+  /** Per group, the step its rows first met the condition (null: not yet); empty without one. */
+  readonly stopSteps: readonly (number | null)[];
+  /** Short group labels ("no baseline", "lr 0.1"; '' for a single group), for the report. */
+  readonly groupLabels: readonly string[];
 }
+
+/** An advance in flight: the steps it computes (1-based, both ends included) and for how long so far. */
+export interface AdvanceProgress {
+  readonly firstStep: number;
+  readonly lastStep: number;
+  readonly elapsedMs: number;
+}
+
+/** An advance in flight longer than this shows its progress (shorter ones come and go too fast to read). */
+export const kLongAdvanceMs = 300;
+/** The status line follows the run at a few updates a second, not every frame. */
+export const kStatusIntervalMs = 200;
 
 export const runStatusContext = createContext<RunStatus>(Symbol('pg-run-status'));
 
@@ -115,6 +157,8 @@ export interface RunControllerOptions {
   replayed?(changes: readonly ParamChange[]): void;
   /** The engine refused a recorded change: it is dropped, the run goes on without it. */
   refusedChange?(change: ParamChange, error: ConfigError): void;
+  /** A long advance's progress changed (every `kStatusIntervalMs`), or a long advance settled. */
+  progressed?(): void;
 }
 
 export class RunController implements ReactiveController {
@@ -123,7 +167,30 @@ export class RunController implements ReactiveController {
   engine: Engine | null = null;
   playing = false;
   #session: RunSession | null = null;
-  #speed = 5;
+  #speed: number = kMaxSpeed;
+  /** Estimated wall-clock cost of a step (ms) for the current engine; null until one advance settles. */
+  #msPerStep: number | null = null;
+  /** What the sizing chose for the latest advance (before the budget and recorded changes cut it). */
+  #sizedSteps = 0;
+  /** Steps the latest advance took. */
+  #advanceSteps = 0;
+  #launchedAt = 0;
+  /** The in-flight advance is expected to take longer than `kLongAdvanceMs` (from the steps' measured cost). */
+  #expectedLong = false;
+  /** The in-flight advance computes steps #firstStep..#lastStep. */
+  #firstStep = 0;
+  #lastStep = 0;
+  /** When the run bar was last told about a long advance's progress. */
+  #progressAt = 0;
+  /** The latest advance's rowEvery (Engine.advance). */
+  #rowEvery = 1;
+  #everyStep = false;
+  /** The stop condition's text ('' for none) and its tracker for the current session. */
+  #stopWhen = '';
+  #stopError = '';
+  #stopTracker: StopTracker | null = null;
+  /** Every group had met the condition at the last check: the run paused once for it. */
+  #stopDone = false;
   /** Where "step" or "run N" stops; null: play to the budget. */
   #target: number | null = null;
   #generation = 0;
@@ -152,14 +219,101 @@ export class RunController implements ReactiveController {
     return this.#agentStepsPerSecond;
   }
 
-  /** Steps per advance (one advance per frame at most). */
+  /** The most steps per advance (one advance per frame at most); Infinity: no cap, time alone sizes it. */
   get speed(): number {
     return this.#speed;
   }
 
   set speed(steps: number) {
-    this.#speed = steps;
+    // Not a number of steps: the default (max), not a stalled loop.
+    this.#speed = steps >= 1 ? Math.floor(steps) : kMaxSpeed;
     this.#host.requestUpdate();
+  }
+
+  /** Steps the latest advance took (0 before the first). */
+  get advanceSteps(): number {
+    return this.#advanceSteps;
+  }
+
+  /** The latest advance's rowEvery: its rows came every this many windows. */
+  get rowEvery(): number {
+    return this.#rowEvery;
+  }
+
+  /** Every step's row, whatever the speed (the charts' full detail; the GPU computes more statistics). */
+  get everyStep(): boolean {
+    return this.#everyStep;
+  }
+
+  set everyStep(on: boolean) {
+    this.#everyStep = on;
+    this.#host.requestUpdate();
+  }
+
+  /** The stop condition as typed ('' for none). */
+  get stopWhen(): string {
+    return this.#stopWhen;
+  }
+
+  /** Why the stop condition was refused ('' when it was not). */
+  get stopError(): string {
+    return this.#stopError;
+  }
+
+  /**
+   * Watches the rows for `text` (`frac_optimal>=0.9`; '' removes it). A refused text leaves no
+   * condition and says why (`stopError`). Set during a run, it reads the rows kept so far first.
+   */
+  set stopWhen(text: string) {
+    this.#stopWhen = text.trim();
+    this.#trackStop();
+    this.#host.requestUpdate();
+  }
+
+  /** Per group, the step its rows first met the stop condition (null: not yet); empty without one. */
+  get stopSteps(): readonly (number | null)[] {
+    return this.#stopTracker?.steps ?? [];
+  }
+
+  #trackStop(): void {
+    this.#stopTracker = null;
+    this.#stopError = '';
+    this.#stopDone = false;
+    const session = this.#session;
+    if (this.#stopWhen === '' || !session) return;
+    const history = session.history;
+    try {
+      this.#stopTracker = new StopTracker(parseStopCondition(this.#stopWhen, history.layout), history.groups);
+    } catch (error) {
+      if (!(error instanceof ConfigError)) throw error;
+      this.#stopError = error.errors.map((e) => e.message).join('; ');
+      return;
+    }
+    // The rows so far, as kept (every row unless the history thinned them).
+    const values = new Float64Array(history.layout.count);
+    for (let g = 0; g < history.groups; g++) {
+      const columns = history.columns[g];
+      for (let r = 0; r < history.counts[g]; r++) {
+        for (let c = 0; c < columns.length; c++) values[c] = columns[c][r];
+        this.#stopTracker.record(g, history.steps[r], values);
+      }
+    }
+    this.#stopDone = this.#stopTracker.allReached;
+  }
+
+  /** The measured wall-clock cost of one step (ms) with the current engine; null before one advance settled. */
+  get msPerStep(): number | null {
+    return this.#msPerStep;
+  }
+
+  /**
+   * The advance in flight, when it has run for longer than `kLongAdvanceMs` or is expected to
+   * (then its progress shows from its start, steadily, step after step); else null.
+   */
+  get computing(): AdvanceProgress | null {
+    if (this.#inflight === null) return null;
+    const elapsedMs = performance.now() - this.#launchedAt;
+    return this.#expectedLong || elapsedMs > kLongAdvanceMs ? { firstStep: this.#firstStep, lastStep: this.#lastStep, elapsedMs } : null;
   }
 
   get busy(): boolean {
@@ -198,7 +352,10 @@ export class RunController implements ReactiveController {
     this.#pending = [...pending].sort((a, b) => a.afterStep - b.afterStep);
     const history = session.history;
     this.#sink = {
-      record: (group, step, values, histogram) => history.record(group, step, values, histogram),
+      record: (group, step, values, histogram) => {
+        history.record(group, step, values, histogram);
+        this.#stopTracker?.record(group, step, values);
+      },
       diverged: (group, step, message) => history.markDiverged(group, step, message),
     };
     this.#totalAgents = history.agents.reduce((a, b) => a + b, 0);
@@ -206,6 +363,12 @@ export class RunController implements ReactiveController {
     this.#rateSteps = 0;
     this.#rateSince = 0;
     this.#agentStepsPerSecond = 0;
+    // A new engine is timed afresh: its first advance is one step.
+    this.#msPerStep = null;
+    this.#sizedSteps = 0;
+    this.#advanceSteps = 0;
+    this.#rowEvery = 1;
+    this.#trackStop();
     this.applyDue();
     this.#schedule();
     this.#host.requestUpdate();
@@ -312,8 +475,15 @@ export class RunController implements ReactiveController {
       } else {
         // Never past the next recorded change: it must apply after exactly its step.
         const untilChange = this.#pending.length > 0 ? this.#pending[0].afterStep - engine.stepsDone : Infinity;
-        this.#launch(engine, Math.min(this.#speed, remaining, untilChange));
+        this.#sizedSteps = nextAdvanceSteps(this.#msPerStep, this.#sizedSteps, this.#speed);
+        this.#launch(engine, Math.min(this.#sizedSteps, remaining, untilChange));
         this.applyDue();
+      }
+    } else if (this.#inflight !== null && this.#options.progressed) {
+      const now = performance.now();
+      if ((this.#expectedLong || now - this.#launchedAt > kLongAdvanceMs) && now - this.#progressAt >= kStatusIntervalMs) {
+        this.#progressAt = now;
+        this.#options.progressed();
       }
     }
     if (this.playing || this.#inflight !== null) this.#schedule();
@@ -325,14 +495,32 @@ export class RunController implements ReactiveController {
 
   #launch(engine: Engine, steps: number): void {
     const generation = this.#generation;
-    if (this.#rateSince === 0) this.#rateSince = performance.now();
+    const launchedAt = performance.now();
+    if (this.#rateSince === 0) this.#rateSince = launchedAt;
+    this.#launchedAt = launchedAt;
+    this.#firstStep = engine.stepsDone + 1;
+    this.#lastStep = engine.stepsDone + steps;
+    this.#advanceSteps = steps;
+    this.#expectedLong = this.#msPerStep !== null && steps * this.#msPerStep > kLongAdvanceMs;
     const sink = this.#sink as StatsSink;
-    this.#inflight = engine.advance(steps, sink).then(
+    const session = this.#session as RunSession;
+    // A stop condition reads every row: the step it reports is exact.
+    this.#rowEvery = rowEveryFor(steps, session.history.window, session.budget, this.#speed, this.#everyStep || this.#stopTracker !== null);
+    this.#inflight = engine.advance(steps, sink, this.#rowEvery).then(
       () => {
         if (generation !== this.#generation) return;
         this.#inflight = null;
+        if (this.#stopTracker?.allReached && !this.#stopDone) {
+          this.#stopDone = true;
+          this.playing = false;
+          this.#target = null;
+          this.#host.requestUpdate();
+        }
         this.#rateSteps += steps * this.#totalAgents;
         const now = performance.now();
+        this.#msPerStep = updateMsPerStep(this.#msPerStep, steps, now - launchedAt);
+        // The run bar drops the progress it showed (or shows the next advance's).
+        if (this.#expectedLong || now - launchedAt > kLongAdvanceMs) this.#options.progressed?.();
         const elapsed = now - this.#rateSince;
         if (elapsed >= 1000 || this.#agentStepsPerSecond === 0) {
           if (elapsed > 0) this.#agentStepsPerSecond = (this.#rateSteps / elapsed) * 1000;

@@ -160,11 +160,14 @@ describe('the keyboard', () => {
       await page.keyboard.press(' ');
       await expect.poll(async () => (await state()).playing).toBe(false);
 
+      // The speed starts at max (no cap): slower caps it at 1000 steps per frame, faster goes back.
+      await page.keyboard.press('-');
+      expect((await state()).speed).toBe(1000);
       await page.keyboard.press('+');
-      expect((await state()).speed).toBe(10);
+      expect((await state()).speed).toBe(Number.POSITIVE_INFINITY);
       await page.keyboard.press('-');
       await page.keyboard.press('-');
-      expect((await state()).speed).toBe(3);
+      expect((await state()).speed).toBe(500);
 
       await page.keyboard.press('r');
       await expect.poll(async () => (await state()).engine).toBe(0); // a new engine
