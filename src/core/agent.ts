@@ -182,6 +182,22 @@ export class AgentStepper {
     this.#blocks = recordBlocks(arms);
   }
 
+  /**
+   * Agent `agent` (its global index) of a group as the engines hold it: its arms (its own
+   * gaussian draws, or the group's means) and its policy from `prefs` (agent-major), in
+   * `armMean`, `optimalArm`, `bestMean` and `probs`. `normals`: k scratch values for gaussian
+   * groups, else null.
+   */
+  loadAgent(c: StepConstants, seed: number, agent: number, prefs: Float32Array, normals: Float32Array | null): void {
+    const k = this.arms;
+    if (c.env === 'gaussian') {
+      const draws = normals as Float32Array;
+      for (let j = 0; j < k; j++) draws[j] = armNormal(seed, agent, j, this.words);
+    }
+    this.loadArms(c, c.env === 'gaussian' ? normals : null, 0);
+    this.policy(prefs, agent * k, c);
+  }
+
   /** Arm values of `agent`; `normals` holds its k standard normals (gaussian only). */
   loadArms(c: StepConstants, normals: Float32Array | null, normalsOffset: number): void {
     const k = this.arms;

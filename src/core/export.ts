@@ -26,7 +26,7 @@
  * give every f32 back exactly and well below the statistical noise of any average. CSV writes
  * NaN as `NaN` and infinities as `inf`/`-inf` (what pandas reads); JSON writes them as null.
  */
-import { AgentStepper, armNormal, stepConstants } from './agent.ts';
+import { AgentStepper, stepConstants } from './agent.ts';
 import { type ExperimentConfig, configToObject, distinguishingKeys, resolveGroups } from './config.ts';
 import type { AgentStates, Engine } from './engine.ts';
 import type { ParamChange } from './groups.ts';
@@ -298,10 +298,7 @@ export function* agentsCsvRows(params: Params, group: number, states: AgentState
   const lead = `${options.label ?? group}${options.seed === undefined ? '' : `,${options.seed}`}`;
   let piece = '';
   for (let agent = 0; agent < agents; agent++) {
-    // The agent's arms as the engines load them: its own gaussian draws, or the group's means.
-    if (normals) for (let j = 0; j < k; j++) normals[j] = armNormal(params.seed, agent, j, stepper.words);
-    stepper.loadArms(c, normals, 0);
-    stepper.policy(states.prefs, agent * k, c);
+    stepper.loadAgent(c, params.seed, agent, states.prefs, normals);
     let line = `${lead},${agent}`;
     for (let j = 0; j < k; j++) line += `,${formatNumber(states.prefs[agent * k + j])}`;
     for (let j = 0; j < k; j++) line += `,${formatNumber(stepper.probs[j])}`;

@@ -1,11 +1,22 @@
 /**
  * What a control does to the experiment config, as pure functions: set a parameter (for every
- * group), switch the baseline comparison on or off, tell a live change (applied to the running
+ * group or one), add, remove and sweep groups, switch the baseline comparison on or off, tell a live change (applied to the running
  * engine) from one that needs a restart, and show refused values by the control they belong to.
  */
-import { type ExperimentConfig, type GroupOverrides, distinguishingKeys, resolveGroups } from '../core/config.ts';
+import { type ExperimentConfig, type GroupOverrides, applySweeps, distinguishingKeys, kMaxGroups, resolveGroups } from '../core/config.ts';
 import type { LiveParams } from '../core/engine.ts';
-import { type ConfigError, type ParamKey, type Params, formatValue, kParamSpecs, paramSpec } from '../core/schema.ts';
+import {
+  ConfigError,
+  type FieldError,
+  type ParamKey,
+  type ParamSpec,
+  type Params,
+  checkValue,
+  formatValue,
+  kParamSpecs,
+  paramSpec,
+  parseValue,
+} from '../core/schema.ts';
 
 function clone(config: ExperimentConfig): ExperimentConfig {
   return structuredClone(config);
@@ -112,4 +123,114 @@ export function diffConfig(before: ExperimentConfig, after: ExperimentConfig): C
 /** A refused config's messages by parameter key (a group's field shows on the shared control). */
 export function fieldErrorsByKey(error: ConfigError): ReadonlyMap<string, string> {
   return new Map(error.errors.map((e) => [e.field.replace(/^groups\[\d+\]\./, ''), e.message]));
+}
+
+/** Adds a copy of group `from` (its own overrides) at the end; refused past kMaxGroups. */
+export function addGroup(config: ExperimentConfig, from: number): ExperimentConfig {
+  if (config.groups.length >= kMaxGroups) {
+    throw new ConfigError([{ field: 'groups', message: `at most ${kMaxGroups} groups; remove one first` }]);
+  }
+  const source = config.groups[from] ?? config.groups[0];
+  const next = clone(config);
+  next.groups.push(structuredClone(source));
+  return next;
+}
+
+/** Removes group `index`; the last group cannot go (an experiment has at least one). */
+export function removeGroup(config: ExperimentConfig, index: number): ExperimentConfig {
+  if (config.groups.length <= 1) throw new ConfigError([{ field: 'groups', message: 'an experiment needs at least one group' }]);
+  if (!config.groups[index]) throw new ConfigError([{ field: 'groups', message: `no group ${index}` }]);
+  const next = clone(config);
+  next.groups.splice(index, 1);
+  return next;
+}
+
+/**
+ * Sets `key` for one group only: a group key becomes that group's override (the others keep
+ * theirs); a shared key has no per-group value, so it sets the run as `withParam` does.
+ */
+export function withGroupParam(config: ExperimentConfig, group: number, key: ParamKey, value: Params[ParamKey]): ExperimentConfig {
+  const spec = paramSpec(key);
+  if (spec?.scope !== 'group') return withParam(config, key, value);
+  if (!config.groups[group]) throw new ConfigError([{ field: 'groups', message: `no group ${group}` }]);
+  const next = clone(config);
+  (next.groups[group] as Record<string, unknown>)[key] = Array.isArray(value) ? [...value] : value;
+  return next;
+}
+
+/** Group keys a sweep can vary: numbers and options (a list of lists reads badly in a form). */
+export function sweepableSpecs(): ParamSpec[] {
+  return kParamSpecs.filter((s) => s.scope === 'group' && (s.type === 'int' || s.type === 'float' || s.type === 'enum'));
+}
+
+export type RangeScale = 'linear' | 'log';
+
+/**
+ * `count` values from `from` to `to`, both ends included: evenly spaced, or evenly spaced in
+ * log (a geometric series, which needs both ends positive). Integer parameters round each value
+ * and drop repeats. A bad field throws a ConfigError that names it.
+ */
+export function sweepRange(key: ParamKey, from: number, to: number, count: number, scale: RangeScale): number[] {
+  const spec = paramSpec(key);
+  const errors: FieldError[] = [];
+  if (!spec || (spec.type !== 'int' && spec.type !== 'float')) errors.push({ field: 'sweep parameter', message: `${key} is not a number, so it has no range; list its values instead` });
+  if (!Number.isFinite(from)) errors.push({ field: 'from', message: 'must be a number' });
+  if (!Number.isFinite(to)) errors.push({ field: 'to', message: 'must be a number' });
+  if (!Number.isInteger(count) || count < 2 || count > kMaxGroups) errors.push({ field: 'count', message: `must be an integer from 2 to ${kMaxGroups} (one group per value), got ${count}` });
+  if (scale === 'log' && (from <= 0 || to <= 0)) errors.push({ field: scale === 'log' && from <= 0 ? 'from' : 'to', message: 'a log range needs both ends above 0' });
+  if (errors.length > 0) throw new ConfigError(errors);
+  const values: number[] = [];
+  for (let i = 0; i < count; i++) {
+    const t = i / (count - 1);
+    // The ends are written as given, not recomputed (exp(log(x)) need not be x).
+    const value = i === 0 ? from : i === count - 1 ? to : scale === 'log' ? from * (to / from) ** t : from + (to - from) * t;
+    values.push(spec!.type === 'int' ? Math.round(value) : Number(value.toPrecision(6)));
+  }
+  return [...new Set(values)];
+}
+
+/** Values typed as a list ("0.01, 0.1, 1"; commas, spaces or semicolons between them), each parsed by the schema. */
+export function sweepList(key: ParamKey, text: string): Params[ParamKey][] {
+  const spec = paramSpec(key);
+  if (!spec) throw new ConfigError([{ field: 'sweep parameter', message: `unknown key ${key}` }]);
+  const parts = text.split(/[\s,;]+/).filter((p) => p !== '');
+  if (parts.length === 0) throw new ConfigError([{ field: 'values', message: 'list at least one value' }]);
+  const errors: FieldError[] = [];
+  const values: Params[ParamKey][] = [];
+  parts.forEach((part, i) => {
+    const parsed = parseValue(spec, part);
+    if (parsed.ok) values.push(parsed.value);
+    else errors.push({ field: `values: value ${i + 1}`, message: `${key} ${parsed.message}` });
+  });
+  if (errors.length > 0) throw new ConfigError(errors);
+  return values;
+}
+
+/** replace: one group per value, each a copy of group `base`; multiply: every group once per value. */
+export type SweepMode = 'replace' | 'multiply';
+
+/**
+ * The config with a sweep over `key`: one group per value (applySweeps), either replacing the
+ * groups with copies of group `base` or multiplying the groups there are. Every value is checked
+ * by the schema and the result by validateConfig; a ConfigError (naming the field) leaves the
+ * config as it was.
+ */
+export function withSweep(config: ExperimentConfig, key: ParamKey, values: readonly Params[ParamKey][], mode: SweepMode, base = 0): ExperimentConfig {
+  const spec = paramSpec(key);
+  if (!spec || spec.scope !== 'group') throw new ConfigError([{ field: 'sweep parameter', message: `${key} is shared by all groups and cannot be swept` }]);
+  if (values.length === 0) throw new ConfigError([{ field: 'values', message: 'list at least one value' }]);
+  const errors: FieldError[] = [];
+  values.forEach((value, i) => {
+    const checked = checkValue(spec, value);
+    if (!checked.ok) errors.push({ field: `values: value ${i + 1}`, message: `${key} ${checked.message}` });
+  });
+  const distinct = new Set(values.map((v) => formatValue(v)));
+  if (distinct.size !== values.length) errors.push({ field: 'values', message: 'a value is listed twice; each value makes one group' });
+  const start = mode === 'replace' ? [structuredClone(config.groups[base] ?? config.groups[0])] : structuredClone(config.groups);
+  const total = start.length * values.length;
+  if (total > kMaxGroups) {
+    errors.push({ field: 'values', message: `${start.length} group${start.length === 1 ? '' : 's'} x ${values.length} values = ${total} groups; at most ${kMaxGroups}` });
+  }
+  if (errors.length > 0) throw new ConfigError(errors);
+  return applySweeps({ params: structuredClone(config.params), groups: start }, [{ key, values: [...values] }]);
 }

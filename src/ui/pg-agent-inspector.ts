@@ -26,6 +26,14 @@ import { type FormulaTerm, formatTerm } from './pg-formula.ts';
 import type { RunCommandDetail } from './pg-run-bar.ts';
 import { type RunSession, type RunStatus, runSessionContext, runStatusContext } from './run-controller.ts';
 
+/** One agent by number: what the seeds chart hands the card, and what the card says it shows. */
+export interface ExactAgentPick {
+  group: number;
+  agent: number;
+  /** Why this agent, for the card's note ("Worst π(best) of no baseline at step 500"). */
+  note?: string;
+}
+
 /** Steps the scrubber reaches back (the replay always starts at step 1; only these are kept). */
 const kKeptSteps = 5000;
 /** Refreshes while the run advances are at least this far apart... */
@@ -100,8 +108,8 @@ export class PgAgentInspector extends LitElement {
 
   /** The running engine (the page passes it down; null between runs). */
   @property({ attribute: false }) engine: Engine | null = null;
-  /** A heatmap click to resolve into an agent (a new object per click). */
-  @property({ attribute: false }) pick: PickAgentDetail | null = null;
+  /** A heatmap click to resolve into an agent, or an exact agent to show (a new object per pick). */
+  @property({ attribute: false }) pick: PickAgentDetail | ExactAgentPick | null = null;
 
   @state() private group = 0;
   @state() private agent: number | null = null;
@@ -173,13 +181,34 @@ export class PgAgentInspector extends LitElement {
   }
 
   protected updated(changed: PropertyValues): void {
-    if (changed.has('pick') && this.pick) void this.#resolvePick(this.pick);
+    if (changed.has('pick') && this.pick) {
+      if ('agent' in this.pick) this.#selectExact(this.pick);
+      else void this.#resolvePick(this.pick);
+    }
     if (changed.has('engine')) this.#refreshSoon(0);
     else if (changed.has('status') && this.status && this.engine && this.status.stepsDone !== this.#fetchedSteps) this.#refreshSoon();
   }
 
-  /** Picks `agent` of `group` and shows step `step` (null: follow the run). */
+  /** An exact agent (the seeds chart's picks): shown at once, following the run. */
+  #selectExact(pick: ExactAgentPick): void {
+    const agents = this.session?.history.agents[pick.group];
+    if (agents === undefined || !Number.isInteger(pick.agent) || pick.agent < 0 || pick.agent >= agents) {
+      this.note = `There is no agent ${pick.agent} in group ${pick.group}.`;
+      return;
+    }
+    this.#pickAbort?.abort();
+    // The card sits below the charts: bring it into view (it replays only while on screen).
+    this.scrollIntoView({ block: 'nearest', behavior: 'smooth' });
+    this.note = pick.note ?? null;
+    this.#select(pick.group, pick.agent, null);
+  }
+
+  /**
+   * Picks `agent` of `group` and shows step `step` (null: follow the run). Tells the page which
+   * agent it shows (`agent-selected`), so the seeds chart can draw the same one.
+   */
   #select(group: number, agent: number, step: number | null): void {
+    this.dispatchEvent(new CustomEvent<ExactAgentPick>('agent-selected', { detail: { group, agent }, bubbles: true, composed: true }));
     this.group = group;
     this.agent = agent;
     this.step = step;

@@ -26,8 +26,11 @@ import type { PickAgentDetail } from './charts/pg-heatmap-chart.ts';
 import './charts/pg-policy-chart.ts';
 import './charts/pg-prob-chart.ts';
 import './charts/pg-reward-chart.ts';
+import './charts/pg-study-chart.ts';
 import './charts/pg-variance-chart.ts';
-import { fieldErrorsByKey, isBaselineComparison, withBaselineComparison, withParam } from './config-edit.ts';
+import './charts/pg-seeds-chart.ts';
+import './charts/pg-distribution-chart.ts';
+import { fieldErrorsByKey, isBaselineComparison, withBaselineComparison, withGroupParam, withParam } from './config-edit.ts';
 import { elementSnippet, iframeSnippet } from './embed-snippet.ts';
 import { type KeyBinding, KeyboardController } from './keyboard-controller.ts';
 import './pg-embed-dialog.ts';
@@ -42,7 +45,10 @@ import { VisibilityController } from './visibility-controller.ts';
 import { type Backend, defaultAgents, deviceAgentLimit } from './engine-backend.ts';
 import { EngineController } from './engine-controller.ts';
 import './pg-agent-inspector.ts';
+import type { ExactAgentPick } from './pg-agent-inspector.ts';
 import './pg-controls.ts';
+import type { GroupParamChangeDetail } from './pg-controls.ts';
+import type { GroupsChangeDetail } from './pg-groups.ts';
 import './pg-gradient-lab.ts';
 import type { ParamChangeDetail } from './pg-param.ts';
 import './pg-run-bar.ts';
@@ -135,8 +141,10 @@ export class PgApp extends LitElement {
   /** The preset the config builds on (the link names it), or null. */
   @state() preset: string | null = kLandingPreset;
   @state() private fieldErrors: ReadonlyMap<string, string> = new Map();
-  /** The last heatmap click, handed to the inspector (a new object per click). */
-  @state() private agentPick: PickAgentDetail | null = null;
+  /** The last heatmap click or seeds-chart pick, handed to the inspector (a new object per pick). */
+  @state() private agentPick: PickAgentDetail | ExactAgentPick | null = null;
+  /** The agent the inspector shows, which the seeds chart draws. */
+  @state() private inspectedAgent: ExactAgentPick | null = null;
   #panelOpen = typeof matchMedia === 'function' ? matchMedia('(min-width: 861px)').matches : true;
   /** The app's box in present mode, which the chart grid is shaped for. */
   @state() private presentBox = { width: 1280, height: 720 };
@@ -347,6 +355,17 @@ export class PgApp extends LitElement {
     this.#setConfig(withParam(this.config, key, value), '');
   }
 
+  /** A group key set for one group (the controls edit one group). */
+  #onGroupParamChange(event: CustomEvent<GroupParamChangeDetail>): void {
+    const { group, key, value } = event.detail;
+    this.#setConfig(withGroupParam(this.config, group, key, value), '');
+  }
+
+  /** Groups added, removed or swept in the groups panel. */
+  #onGroupsChange(event: CustomEvent<GroupsChangeDetail>): void {
+    this.#setConfig(event.detail.config, event.detail.reason);
+  }
+
   #onPreset(event: CustomEvent<string>): void {
     if (!event.detail) {
       this.preset = null; // the same experiment, linked by its own keys
@@ -409,6 +428,12 @@ export class PgApp extends LitElement {
       case 'reward': return html`<div class="card" data-chart=${name}><pg-reward-chart ?fill=${fill}></pg-reward-chart></div>`;
       case 'variance': return html`<div class="card" data-chart=${name}><pg-variance-chart ?fill=${fill}></pg-variance-chart></div>`;
       case 'policy': return html`<div class="card wide" data-chart=${name}><pg-policy-chart ?fill=${fill}></pg-policy-chart></div>`;
+      // One group has nothing to compare: the study shows only where a view names it (and then says what it needs).
+      case 'study': return groups > 1 || parseView(this.view).charts.includes('study')
+        ? html`<div class="card" data-chart=${name}><pg-study-chart ?fill=${fill}></pg-study-chart></div>` : nothing;
+      case 'seeds': return html`<div class="card" data-chart=${name} @pick-agent=${(e: CustomEvent<ExactAgentPick>) => { this.agentPick = { ...e.detail }; }}>
+          <pg-seeds-chart ?fill=${fill} .engine=${this.#engine.runner.engine} .picked=${this.inspectedAgent}></pg-seeds-chart></div>`;
+      case 'distribution': return html`<div class="card" data-chart=${name}><pg-distribution-chart ?fill=${fill} .engine=${this.#engine.runner.engine}></pg-distribution-chart></div>`;
     }
   }
 
@@ -487,12 +512,14 @@ export class PgApp extends LitElement {
           <pg-controls .config=${this.config} .preset=${this.preset} .errors=${this.fieldErrors}
             .agentLimit=${backend ? deviceAgentLimit(backend, this.config.params.arms) : null}
             @param-change=${this.#onParamChange} @preset-change=${this.#onPreset} @compare-change=${this.#onCompare}
+            @group-param-change=${this.#onGroupParamChange} @groups-change=${this.#onGroupsChange}
             @run-command=${this.#onRunCommand}></pg-controls>
         </details>
         <section class="charts" aria-label="Charts">
           ${this.#startupPlaceholder()}
           ${charts.map((name) => this.#chartCard(name, groups, false))}
           <div class="card wide" id="inspector-card"><pg-agent-inspector .engine=${this.#engine.runner.engine} .pick=${this.agentPick}
+            @agent-selected=${(e: CustomEvent<ExactAgentPick>) => { this.inspectedAgent = { ...e.detail }; }}
             @run-command=${this.#onRunCommand}></pg-agent-inspector></div>
           <div class="card wide" id="lab-card"><pg-gradient-lab .backend=${backend} .config=${this.config} .engine=${this.#engine.runner.engine}></pg-gradient-lab></div>
         </section>

@@ -1,17 +1,26 @@
 /**
- * The parameter panel: presets, the baseline on/off comparison, and one control per entry of the
- * schema (`kParamSpecs`; no second list of parameters): the knobs a learner drags first, the
- * rest folded away in schema order. Changes go up as events.
+ * The parameter panel: presets, the baseline on/off comparison, the groups (pg-groups.ts: add,
+ * remove, sweep, which group the controls edit), and one control per entry of the schema
+ * (`kParamSpecs`; no second list of parameters): the knobs a learner drags first, the rest folded
+ * away in schema order. Changes go up as events: `param-change` sets a key for every group;
+ * while one group is being edited, a group key's change goes up as `group-param-change`
+ * (`{ group, key, value }`) instead.
  */
-import { LitElement, css, html, nothing } from 'lit';
-import { customElement, property } from 'lit/decorators.js';
+import { LitElement, type PropertyValues, css, html, nothing } from 'lit';
+import { customElement, property, state } from 'lit/decorators.js';
 import { type ExperimentConfig, resolveGroups } from '../core/config.ts';
 import { encodeLink } from '../core/link.ts';
 import { kPresets } from '../core/presets.ts';
 import { type ParamKey, type ParamSpec, kParamSpecs } from '../core/schema.ts';
 import { comparedBaseline, groupValuesText, isBaselineComparison } from './config-edit.ts';
+import './pg-groups.ts';
 import './pg-param.ts';
+import type { ParamChangeDetail } from './pg-param.ts';
 import type { RunCommandDetail } from './pg-run-bar.ts';
+
+export interface GroupParamChangeDetail extends ParamChangeDetail {
+  group: number;
+}
 
 /** The knobs the lesson is about, shown first; every other parameter folds away under "More settings". */
 const kLearnerKeys: readonly ParamKey[] = ['lr', 'baseline', 'baselineStart', 'offset', 'scale', 'arms'];
@@ -40,6 +49,22 @@ export class PgControls extends LitElement {
   /** The preset the config builds on (the page's link names it), or null. */
   @property({ attribute: false }) preset: string | null = null;
 
+  /** The group the controls edit and show, or null: all of them (group 0's values shown). */
+  @state() private editGroup: number | null = null;
+
+  protected willUpdate(changed: PropertyValues): void {
+    // A group that no longer exists (removed, a preset with fewer groups) is not edited.
+    if (changed.has('config') && this.config && this.editGroup !== null && this.editGroup >= this.config.groups.length) this.editGroup = null;
+  }
+
+  /** While one group is edited, its group keys' changes go up for that group only. */
+  #onParamChange(event: CustomEvent<ParamChangeDetail>): void {
+    const group = this.editGroup;
+    if (group === null || kParamSpecs.find((s) => s.key === event.detail.key)?.scope !== 'group') return;
+    event.stopPropagation();
+    this.#emit('group-param-change', { ...event.detail, group } satisfies GroupParamChangeDetail);
+  }
+
   #emit(type: string, detail: unknown): void {
     this.dispatchEvent(new CustomEvent(type, { detail, bubbles: true, composed: true }));
   }
@@ -53,8 +78,9 @@ export class PgControls extends LitElement {
       ? encodeLink(config, presetName).split('&').slice(1).map((kv) => (kv.startsWith('group=') ? 'groups' : decodeURIComponent(kv.split('=')[0])))
       : [];
     const comparing = isBaselineComparison(config);
-    // Group keys show group 0's value (the groups' own values are listed when they differ).
-    const first = resolveGroups(config)[0];
+    // Group keys show the edited group's value, or group 0's when all are edited (the groups'
+    // own values are listed when they differ).
+    const first = resolveGroups(config)[this.editGroup ?? 0] ?? resolveGroups(config)[0];
     return html`
       <div class="top">
         <label class="field">Preset
@@ -75,18 +101,22 @@ export class PgControls extends LitElement {
           </span>
         </label>
       </div>
-      ${kLearnerKeys.map((key) => this.#param(kParamSpecs.find((s) => s.key === key)!, config, first))}
-      <details class="more">
-        <summary>More settings</summary>
-        ${kParamSpecs.filter((s) => !kLearnerKeys.includes(s.key)).map((spec) => this.#param(spec, config, first))}
-      </details>`;
+      <pg-groups .config=${config} .editGroup=${this.editGroup}
+        @edit-group-change=${(e: CustomEvent<number | null>) => { this.editGroup = e.detail; }}></pg-groups>
+      <div class="params" @param-change=${this.#onParamChange}>
+        ${kLearnerKeys.map((key) => this.#param(kParamSpecs.find((s) => s.key === key)!, config, first))}
+        <details class="more">
+          <summary>More settings</summary>
+          ${kParamSpecs.filter((s) => !kLearnerKeys.includes(s.key)).map((spec) => this.#param(spec, config, first))}
+        </details>
+      </div>`;
   }
 
   #param(spec: ParamSpec, config: ExperimentConfig, first: ReturnType<typeof resolveGroups>[number]) {
     return html`<pg-param
           .spec=${spec}
           .value=${first[spec.key]}
-          .groupValues=${spec.scope === 'group' ? groupValuesText(config, spec.key) : null}
+          .groupValues=${spec.scope === 'group' && this.editGroup === null ? groupValuesText(config, spec.key) : null}
           .maxValue=${spec.key === 'agents' && this.agentLimit !== null ? Math.floor(this.agentLimit / config.groups.length) : null}
           .error=${this.errors.get(spec.key) ?? ''}
           .extra=${spec.key === 'seed'

@@ -6,8 +6,13 @@
  * embeds (`view="..."`), so they never change once published.
  */
 
-/** The five charts in page order, by their stable short names. */
-export const kChartNames = ['probabilities', 'heatmap', 'reward', 'variance', 'policy'] as const;
+/**
+ * The charts in page order, by their stable short names; new charts join at the end. `study`
+ * (the parameter study) shows when the run has two groups or more.
+ * `seeds` draws single agents over their group's band, `distribution` the spread across agents
+ * at one step.
+ */
+export const kChartNames = ['probabilities', 'heatmap', 'reward', 'variance', 'policy', 'study', 'seeds', 'distribution'] as const;
 export type ChartName = (typeof kChartNames)[number];
 
 /**

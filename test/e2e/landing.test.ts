@@ -49,7 +49,7 @@ describe('the landing page', () => {
       await expect.poll(() => lede.textContent()).toContain('why does the group without a baseline learn so much more slowly?');
       expect(await lede.isVisible()).toBe(true);
       // The learner's knobs come first; the technical ones are folded away.
-      const visibleKeys = await page.locator('pg-controls > pg-param').evaluateAll((nodes) => nodes.map((n) => n.getAttribute('data-key')));
+      const visibleKeys = await page.locator('pg-controls .params > pg-param').evaluateAll((nodes) => nodes.map((n) => n.getAttribute('data-key')));
       expect(visibleKeys).toEqual(['lr', 'baseline', 'baselineStart', 'offset', 'scale', 'arms']);
       expect(await page.locator('pg-controls details.more').getAttribute('open')).toBeNull();
       expect(await page.locator('pg-param[data-key="window"]').isVisible()).toBe(false);
