@@ -193,13 +193,30 @@ const kHeadingHeight = 52;
  * The app's chart cards (`[data-chart]`, in page order) drawn into one canvas as the page lays
  * them out, under a heading, at the screen's pixel ratio. Null when no chart is on screen.
  */
-export function drawDashboard(appRoot: ParentNode, heading: DashboardHeading): HTMLCanvasElement | null {
-  const cards = [...appRoot.querySelectorAll('.card[data-chart]')].filter(shown);
+/** The charts on screen (their short names, `data-chart` of the cards), in page order, each once. */
+export function shownCharts(appRoot: ParentNode): string[] {
+  const names = [...appRoot.querySelectorAll<HTMLElement>('.card[data-chart]')].filter(shown).map((card) => card.dataset.chart ?? '');
+  return [...new Set(names)].filter((name) => name !== '');
+}
+
+/** `chart`: only that chart's cards (a short name, as `data-chart`); else every chart on screen. */
+export function drawDashboard(appRoot: ParentNode, heading: DashboardHeading, chart?: string): HTMLCanvasElement | null {
+  const cards = [...appRoot.querySelectorAll<HTMLElement>('.card[data-chart]')].filter((card) => shown(card) && (chart === undefined || card.dataset.chart === chart));
   if (cards.length === 0) return null;
   const rects = cards.map((card) => card.getBoundingClientRect());
   const left = Math.min(...rects.map((r) => r.left));
   const top = Math.min(...rects.map((r) => r.top));
-  const width = Math.max(...rects.map((r) => r.right)) - left;
+  const family = getComputedStyle(cards[0]).fontFamily;
+  // The heading's lines fit even over one narrow card.
+  const measure = document.createElement('canvas').getContext('2d');
+  let headingWidth = 0;
+  if (measure) {
+    measure.font = `700 18px ${family}`;
+    headingWidth = measure.measureText(heading.title).width;
+    measure.font = `400 13px ${family}`;
+    headingWidth = Math.max(headingWidth, measure.measureText(heading.subtitle).width);
+  }
+  const width = Math.max(Math.max(...rects.map((r) => r.right)) - left, Math.ceil(headingWidth));
   const height = Math.max(...rects.map((r) => r.bottom)) - top;
   const origin = { left: left - kMargin, top: top - kMargin - kHeadingHeight };
   const scale = Math.max(1, window.devicePixelRatio || 1);
@@ -212,7 +229,6 @@ export function drawDashboard(appRoot: ParentNode, heading: DashboardHeading): H
   ctx.fillStyle = '#f6f7f9';
   ctx.fillRect(0, 0, canvas.width / scale, canvas.height / scale);
 
-  const family = getComputedStyle(cards[0]).fontFamily;
   ctx.textBaseline = 'top';
   ctx.fillStyle = '#1a1a1a';
   ctx.font = `700 18px ${family}`;

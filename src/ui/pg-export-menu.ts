@@ -1,7 +1,8 @@
 /**
  * The Export button and its menu: the run's statistics as CSV or JSON (sim's formats, written by
- * src/core/export.ts), the config as a `sim --config` file, the charts as one PNG, every agent's
- * state as CSV (sim --agents-out's format), and the link to the clipboard.
+ * src/core/export.ts), the config as a `sim --config` file, the charts as one PNG or each chart
+ * on screen as a PNG of its own, every agent's state as CSV (sim --agents-out's format), and the
+ * link to the clipboard.
  *
  * A menu button in the ARIA pattern: a click, Enter or ↓ opens it on the first item (↑ on the
  * last), ↑/↓/Home/End move, Escape closes it back onto the button, Tab or a click elsewhere
@@ -13,7 +14,7 @@ import { LitElement, type PropertyValues, css, html, nothing } from 'lit';
 import { customElement, property, query, state } from 'lit/decorators.js';
 import { agentsCsvParts, configToJson, rowsToCsv, rowsToJson } from '../core/export.ts';
 import { encodeLink } from '../core/link.ts';
-import { type ExportRun, type ExportSource, canvasPng, download, drawDashboard, exportFileName, exportRun, shareLink } from './export.ts';
+import { type ExportRun, type ExportSource, canvasPng, download, drawDashboard, exportFileName, exportRun, shareLink, shownCharts } from './export.ts';
 import { formatCount } from './format.ts';
 
 /** What the menu needs from the app: the page's hook plus where its charts are. */
@@ -22,7 +23,8 @@ export interface ExportHost extends ExportSource {
   readonly runner: { readonly playing: boolean; readonly busy: boolean; play(): void; pause(): void };
 }
 
-type ItemId = 'csv' | 'json' | 'config' | 'png' | 'agents' | 'link';
+/** `png:NAME`: one chart (its short name) as a PNG. */
+type ItemId = 'csv' | 'json' | 'config' | 'png' | 'agents' | 'link' | `png:${string}`;
 
 interface Item {
   id: ItemId;
@@ -58,6 +60,7 @@ export class PgExportMenu extends LitElement {
     [role='menuitem'] { display: flex; align-items: baseline; justify-content: space-between; gap: 1rem; width: 100%; text-align: left; border: 0; border-radius: 5px; padding: 0.38rem 0.55rem; background: transparent; }
     [role='menuitem']:hover:not(:disabled), [role='menuitem']:focus-visible { background: #e8f0fb; outline: none; }
     [role='menuitem']:disabled { color: #999; cursor: default; }
+    [role='menuitem'].chart { padding-left: 1.3rem; font-size: 0.8rem; }
     .label { font-weight: 600; }
     .hint { color: #5a6472; font-size: 0.78rem; }
     [role='menuitem']:disabled .hint { color: #aaa; }
@@ -73,6 +76,8 @@ export class PgExportMenu extends LitElement {
   @property({ attribute: false }) hook: ExportHost | null = null;
 
   @state() private open = false;
+  /** The charts on screen when the menu opened: one PNG item each. */
+  @state() private charts: string[] = [];
   /** One line about the last export; `link` is a link the clipboard refused, shown to copy by hand. */
   @state() private said: { text: string; failed: boolean; link?: string } | null = null;
   @state() private working = false;
@@ -98,6 +103,7 @@ export class PgExportMenu extends LitElement {
   }
 
   async #show(focus: 'first' | 'last'): Promise<void> {
+    this.charts = this.hook ? shownCharts(this.hook.app.renderRoot) : [];
     this.open = true;
     this.said = null;
     addEventListener('pointerdown', this.#onOutside, true);
@@ -206,6 +212,14 @@ export class PgExportMenu extends LitElement {
       }
       case 'agents':
         return this.#exportAgents(hook, preset);
+      default: {
+        const chart = id.slice('png:'.length);
+        const canvas = drawDashboard(hook.app.renderRoot, { title: `Policy Gradient Playground: ${chart}`, subtitle: this.#runLine(run, preset) }, chart);
+        if (!canvas) return this.#say(`The ${chart} chart is not on screen.`, true);
+        const name = exportFileName(preset, run.steps, `-${chart}.png`);
+        download([await canvasPng(canvas)], 'image/png', name, parent);
+        return this.#say(`Saved ${name} (${canvas.width}×${canvas.height}).`);
+      }
     }
   }
 
@@ -276,7 +290,9 @@ export class PgExportMenu extends LitElement {
         @keyup=${(e: KeyboardEvent) => { if (e.key === ' ') e.preventDefault(); }}>
         ${kItems.map((item) => html`${item.id === 'link' ? html`<div class="sep" role="separator"></div>` : nothing}
           <button role="menuitem" id=${`export-${item.id}`} tabindex="-1" ?disabled=${item.needsRun && !running}
-            @click=${() => this.#choose(item.id)}><span class="label">${item.label}</span><span class="hint" aria-hidden="true">${item.hint}</span></button>`)}
+            @click=${() => this.#choose(item.id)}><span class="label">${item.label}</span><span class="hint" aria-hidden="true">${item.hint}</span></button>
+          ${item.id === 'png' ? this.charts.map((chart) => html`<button role="menuitem" class="chart" id=${`export-png-${chart}`} tabindex="-1" ?disabled=${!running}
+            @click=${() => this.#choose(`png:${chart}`)}><span class="label">PNG: ${chart}</span><span class="hint" aria-hidden="true">this chart alone</span></button>`) : nothing}`)}
       </div>
       ${said && !this.open ? html`<div class=${said.failed ? 'said failed' : 'said'} role="status" id="export-said">
           ${said.link ? html`<button class="close" aria-label="Close" @click=${() => { this.said = null; }}>×</button>` : nothing}${said.text}

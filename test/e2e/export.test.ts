@@ -50,10 +50,12 @@ function csvLines(text: string): string[][] {
 }
 
 describe('the Export menu', () => {
-  it('has the six items, named', async () => {
+  it('has the six items, named, and a PNG item for each chart on screen', async () => {
     await page.getByRole('button', { name: 'Export', exact: true }).click();
     const names = await page.getByRole('menuitem').evaluateAll((items) => items.map((i) => i.getAttribute('id')));
-    expect(names).toEqual(['export-csv', 'export-json', 'export-config', 'export-png', 'export-agents', 'export-link']);
+    const charts = await page.evaluate(() => [...new Set([...window.__pgp!.app.renderRoot.querySelectorAll<HTMLElement>('.card[data-chart]')].map((c) => c.dataset.chart))]);
+    expect(charts.length).toBeGreaterThan(4);
+    expect(names).toEqual(['export-csv', 'export-json', 'export-config', 'export-png', ...charts.map((c) => `export-png-${c}`), 'export-agents', 'export-link']);
     for (const name of ['CSV', 'JSON', 'Config', 'PNG', 'Agents CSV', 'Copy link']) {
       await expect(page.getByRole('menuitem', { name, exact: true }).isVisible()).resolves.toBe(true);
     }
@@ -104,6 +106,21 @@ describe('the Export menu', () => {
     expect(width).toBeGreaterThan(700);
     expect(height).toBeGreaterThan(700);
     expect(png.length).toBeGreaterThan(30_000);
+  });
+
+  it('PNG of one chart: that chart alone, titled, smaller than the dashboard', async () => {
+    const file = await exportFile('PNG: variance');
+    expect(file.name).toBe('pg-run-custom-30-variance.png');
+    const png = file.bytes;
+    writeFileSync(screenshotPath('export-variance.png'), png); // to look at
+    expect([...png.subarray(0, 8)]).toEqual([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]);
+    const width = png.readUInt32BE(16);
+    const height = png.readUInt32BE(20);
+    // One card (about 420-600 px wide at this window) plus the heading and margins.
+    expect(width).toBeGreaterThan(300);
+    expect(width).toBeLessThan(1300);
+    expect(height).toBeGreaterThan(250);
+    expect(png.length).toBeGreaterThan(10_000);
   });
 
   it('Agents CSV: the engine\'s state of every agent, with its policy and best arm', async () => {
