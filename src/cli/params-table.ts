@@ -16,6 +16,8 @@ function typeAndRange(spec: ParamSpec): string {
       return `list of numbers in [${spec.min}, ${spec.max}]`;
     case 'names':
       return 'list of names';
+    case 'text':
+      return 'a name';
     default: {
       const open = spec.minExclusive ? '(' : '[';
       return `${spec.type} in ${open}${spec.min}, ${spec.max}]`;
@@ -25,7 +27,7 @@ function typeAndRange(spec: ParamSpec): string {
 
 function defaultText(spec: ParamSpec): string {
   if (Array.isArray(spec.defaultValue)) return spec.defaultValue.length > 0 ? `\`${spec.defaultValue.join(',')}\`` : '(empty)';
-  return `\`${spec.defaultValue}\``;
+  return spec.defaultValue === '' ? '(empty)' : `\`${spec.defaultValue}\``;
 }
 
 export function paramsTableMarkdown(): string {

@@ -39,6 +39,14 @@ export function resolveGroups(config: ExperimentConfig): Params[] {
   return config.groups.map((overrides) => ({ ...config.params, ...overrides }));
 }
 
+/**
+ * The parameters that tell the groups apart, without their names (`label`): what colours them,
+ * labels them where they have no name, and what a study puts on its x axis.
+ */
+export function distinguishingParams(config: ExperimentConfig): ParamKey[] {
+  return distinguishingKeys(config).filter((key) => key !== 'label');
+}
+
 /** Group-scoped keys whose value differs between groups: what a CSV column must show. */
 export function distinguishingKeys(config: ExperimentConfig): ParamKey[] {
   const groups = resolveGroups(config);

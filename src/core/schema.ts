@@ -53,6 +53,7 @@ export interface Params {
   noise: number;
   means: number[];
   armNames: string[];
+  label: string;
 }
 
 export type ParamKey = keyof Params;
@@ -106,7 +107,15 @@ export interface NamesSpec extends SpecBase {
 export const kMaxNameLength = 16;
 const kNamePattern = /^[\p{L}\p{N} _-]+$/u;
 
-export type ParamSpec = NumberSpec | EnumSpec | ListSpec | NamesSpec;
+/** One short display name (a group called "fast"): the characters of `NamesSpec`, or empty. */
+export interface TextSpec extends SpecBase {
+  type: 'text';
+  defaultValue: string;
+}
+
+export const kMaxLabelLength = 24;
+
+export type ParamSpec = NumberSpec | EnumSpec | ListSpec | NamesSpec | TextSpec;
 
 export const kParamSpecs: readonly ParamSpec[] = [
   {
@@ -229,6 +238,11 @@ export const kParamSpecs: readonly ParamSpec[] = [
     unit: '', scope: 'run', live: false,
     help: 'Names for the arms in charts and the inspector, e.g. Left,Right. Empty means arm 0, arm 1, ...',
   },
+  {
+    key: 'label', label: 'Group name', type: 'text', defaultValue: '',
+    unit: '', scope: 'group', live: false,
+    help: 'A name for the group in legends, labels and files (e.g. fast); empty: the parameters that tell the groups apart.',
+  },
 ];
 
 const kSpecByKey = new Map<string, ParamSpec>(kParamSpecs.map((spec) => [spec.key, spec]));
@@ -275,6 +289,8 @@ export function describeRange(spec: ParamSpec): string {
       return `comma-separated numbers in [${spec.min}, ${spec.max}]`;
     case 'names':
       return `comma-separated names of at most ${kMaxNameLength} letters, digits, spaces, - or _`;
+    case 'text':
+      return `a name of at most ${kMaxLabelLength} letters, digits, spaces, - or _ (or empty)`;
     default: {
       const kind = spec.type === 'int' ? 'an integer' : 'a number';
       const open = spec.minExclusive ? '(' : '[';
@@ -333,6 +349,13 @@ export function checkValue(spec: ParamSpec, raw: unknown): Checked<Params[ParamK
     }
     case 'names':
       return checkNames(spec, typeof raw === 'string' ? parseNamesText(raw) : raw);
+    case 'text': {
+      const text = typeof raw === 'string' ? raw.trim() : raw;
+      if (typeof text !== 'string' || text.length > kMaxLabelLength || (text !== '' && !kNamePattern.test(text))) {
+        return { ok: false, message: `must be ${describeRange(spec)}, got ${quote(raw)}` };
+      }
+      return { ok: true, value: text };
+    }
     default:
       if (typeof raw !== 'number') return { ok: false, message: `must be ${describeRange(spec)}, got ${quote(raw)}` };
       return checkNumber(spec, raw, raw);
@@ -372,6 +395,7 @@ export function parseValue(spec: ParamSpec, text: string): Checked<Params[ParamK
     case 'enum':
       return checkValue(spec, text.trim());
     case 'names':
+    case 'text':
       return checkValue(spec, text);
     case 'list': {
       const list = parseListText(text);

@@ -3,7 +3,7 @@
  * group or one), add, remove and sweep groups, switch the baseline comparison on or off, tell a live change (applied to the running
  * engine) from one that needs a restart, and show refused values by the control they belong to.
  */
-import { type ExperimentConfig, type GroupOverrides, applySweeps, distinguishingKeys, kMaxGroups, resolveGroups } from '../core/config.ts';
+import { type ExperimentConfig, type GroupOverrides, applySweeps, distinguishingParams, kMaxGroups, resolveGroups } from '../core/config.ts';
 import type { LiveParams } from '../core/engine.ts';
 import {
   ConfigError,
@@ -87,9 +87,10 @@ export function groupValuesText(config: ExperimentConfig, key: ParamKey): string
 /** One short label per group from the keys that tell them apart ('' for a single group). */
 export function groupLabels(config: ExperimentConfig): string[] {
   if (config.groups.length === 1) return [''];
-  const keys = distinguishingKeys(config);
+  const keys = distinguishingParams(config);
   const groups = resolveGroups(config);
-  return groups.map((g, i) => (keys.length === 0 ? `group ${i}` : keys.map((k) => `${k} ${formatValue(g[k])}`).join(', ')));
+  // A named group goes by its name.
+  return groups.map((g, i) => g.label || (keys.length === 0 ? `group ${i}` : keys.map((k) => `${k} ${formatValue(g[k])}`).join(', ')));
 }
 
 export interface ConfigChange {

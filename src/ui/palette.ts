@@ -13,7 +13,7 @@
  * Also: a categorical palette for arms (the inspector's swatches), the fixed shades the gradient
  * lab uses, and a white-to-colour ramp for the heatmap.
  */
-import { type ExperimentConfig, distinguishingKeys, resolveGroups } from '../core/config.ts';
+import { type ExperimentConfig, distinguishingParams, resolveGroups } from '../core/config.ts';
 import { type ParamKey, type Params, formatValue, kParamSpecs } from '../core/schema.ts';
 
 export interface GroupColour {
@@ -81,7 +81,7 @@ function distinct(groups: readonly Params[], key: ParamKey): Params[] {
 export function groupColours(config: ExperimentConfig): GroupColour[] {
   const groups = resolveGroups(config);
   const mixed = new Set(groups.map((g) => g.baseline).filter((m) => m !== 'none')).size > 1;
-  const keys = distinguishingKeys(config).filter((key) => key !== 'baseline' || mixed);
+  const keys = distinguishingParams(config).filter((key) => key !== 'baseline' || mixed);
   const colours: GroupColour[] = new Array(groups.length);
   for (const family of [kCool, kWarm]) {
     const members = groups.map((params, index) => ({ params, index })).filter(({ params }) => (params.baseline === 'none') === (family === kWarm));

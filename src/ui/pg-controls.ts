@@ -24,6 +24,7 @@ export interface GroupParamChangeDetail extends ParamChangeDetail {
 
 /** The knobs the lesson is about, shown first; every other parameter folds away under "More settings". */
 const kLearnerKeys: readonly ParamKey[] = ['lr', 'baseline', 'baselineStart', 'offset', 'scale', 'arms'];
+// A group's name (`label`) is given in the groups panel (Rename group), not here.
 
 @customElement('pg-controls')
 export class PgControls extends LitElement {
@@ -107,7 +108,7 @@ export class PgControls extends LitElement {
         ${kLearnerKeys.map((key) => this.#param(kParamSpecs.find((s) => s.key === key)!, config, first))}
         <details class="more">
           <summary>More settings</summary>
-          ${kParamSpecs.filter((s) => !kLearnerKeys.includes(s.key)).map((spec) => this.#param(spec, config, first))}
+          ${kParamSpecs.filter((s) => !kLearnerKeys.includes(s.key) && s.key !== 'label').map((spec) => this.#param(spec, config, first))}
         </details>
       </div>`;
   }

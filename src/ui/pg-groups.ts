@@ -1,6 +1,7 @@
 /**
- * The groups panel: one row per group (its colour, as on the charts, and its label from the
- * parameters that tell the groups apart, as the CSV names them), "Add group", "Remove group",
+ * The groups panel: one row per group (its colour, as on the charts, and its name, else its label
+ * from the parameters that tell the groups apart, as the CSV names them), "Rename group" (the
+ * group key `label`, which the charts, files and links carry), "Add group", "Remove group",
  * which group the parameter controls edit (all of them, or one), and "Sweep": a small form that
  * makes one group per value of a group parameter, from a list or a linear or log range.
  *
@@ -11,7 +12,7 @@
 import { LitElement, css, html, nothing } from 'lit';
 import { customElement, property, state } from 'lit/decorators.js';
 import { type ExperimentConfig, kMaxGroups } from '../core/config.ts';
-import { ConfigError, type ParamKey, formatFieldError, paramSpec } from '../core/schema.ts';
+import { ConfigError, type ParamKey, checkValue, formatFieldError, paramSpec } from '../core/schema.ts';
 import {
   type RangeScale,
   type SweepMode,
@@ -19,6 +20,7 @@ import {
   groupLabels,
   removeGroup,
   sweepList,
+  withGroupParam,
   sweepRange,
   sweepableSpecs,
   withSweep,
@@ -44,7 +46,8 @@ export class PgGroups extends LitElement {
     .index { color: #666; font-variant-numeric: tabular-nums; }
     button { font: inherit; font-size: 0.78rem; padding: 0.1rem 0.45rem; border-radius: 5px; border: 1px solid #b9c3d0; background: #fff; cursor: pointer; }
     button:disabled { opacity: 0.45; cursor: default; }
-    button.remove { padding: 0 0.35rem; }
+    button.remove, button.rename-button { padding: 0 0.35rem; }
+    input.rename { flex: 1 1 auto; min-width: 0; }
     .actions { display: flex; gap: 0.35rem; margin-top: 0.35rem; flex-wrap: wrap; align-items: center; }
     label.edit { display: grid; grid-template-columns: auto minmax(0, 1fr); align-items: center; gap: 0.4rem; font-weight: 600; margin-top: 0.4rem; }
     select, input { font: inherit; font-size: 0.85rem; padding: 0.1rem 0.2rem; }
@@ -70,6 +73,9 @@ export class PgGroups extends LitElement {
   @state() private valuesAs: 'list' | 'range' = 'list';
   @state() private sweepMode: SweepMode = 'replace';
   @state() private sweepError = '';
+  /** The group whose name is being typed, or null. */
+  @state() private renaming: number | null = null;
+  @state() private renameError = '';
 
   #emit(config: ExperimentConfig, reason: string): void {
     this.dispatchEvent(new CustomEvent<GroupsChangeDetail>('groups-change', { detail: { config, reason }, bubbles: true, composed: true }));
@@ -95,6 +101,28 @@ export class PgGroups extends LitElement {
     const next = removeGroup(this.config, group);
     if (this.editGroup !== null && this.editGroup >= group) this.#edit(this.editGroup === group ? null : this.editGroup - 1);
     this.#emit(next, `group ${group} removed`);
+  }
+
+  /** Names group `group` (empty: back to its parameters' label); a name the schema refuses stays in the field, said. */
+  #rename(group: number, text: string): void {
+    const checked = checkValue(paramSpec('label')!, text);
+    if (!checked.ok) {
+      this.renameError = `Group name: ${checked.message}`;
+      return;
+    }
+    this.renaming = null;
+    this.renameError = '';
+    if ((this.config.groups[group].label ?? this.config.params.label) === checked.value) return;
+    this.#emit(withGroupParam(this.config, group, 'label', checked.value), checked.value ? `group ${group} named ${checked.value}` : `group ${group} unnamed`);
+  }
+
+  #renameKey(event: KeyboardEvent, group: number): void {
+    if (event.key === 'Enter') this.#rename(group, (event.target as HTMLInputElement).value);
+    else if (event.key === 'Escape') {
+      event.stopPropagation();
+      this.renaming = null;
+      this.renameError = '';
+    }
   }
 
   #field(name: string): string {
@@ -133,11 +161,18 @@ export class PgGroups extends LitElement {
       <ol aria-labelledby="groups-heading">
         ${config.groups.map((_, g) => html`<li class=${this.editGroup === g ? 'editing' : ''} data-group=${g}>
           <span class="swatch" style=${`background: ${colours[g].line}`} aria-hidden="true"></span>
-          <span class="label"><span class="index">${g}</span> ${label(g)}</span>
+          ${this.renaming === g
+            ? html`<input class="rename" aria-label=${`Name of group ${g}`} maxlength="24" placeholder="empty: its parameters"
+                .value=${config.groups[g].label ?? config.params.label} @keydown=${(e: KeyboardEvent) => this.#renameKey(e, g)}
+                @change=${(e: Event) => this.#rename(g, (e.target as HTMLInputElement).value)} />`
+            : html`<span class="label"><span class="index">${g}</span> ${label(g)}</span>`}
+          <button class="rename-button" aria-label=${`Rename group ${g} (${label(g)})`} title="Name this group (restarts the run: the same seed, the same run)"
+            @click=${() => { this.renaming = this.renaming === g ? null : g; this.renameError = ''; }}>✎</button>
           <button class="remove" aria-label=${`Remove group ${g} (${label(g)})`} title="Remove this group (restarts the run)"
             ?disabled=${count <= 1} @click=${() => this.#remove(g)}>✕</button>
         </li>`)}
       </ol>
+      ${this.renameError ? html`<p class="error" role="alert" id="rename-error">${this.renameError}</p>` : nothing}
       <div class="actions">
         <button id="add-group" ?disabled=${count >= kMaxGroups} title=${`A copy of ${this.editGroup === null ? 'group 0' : `group ${this.editGroup}`} (restarts the run; at most ${kMaxGroups})`}
           @click=${() => this.#add()}>Add group</button>

@@ -142,10 +142,11 @@ export class PgParam extends LitElement {
             </select>
           </div>${footer}`;
       case 'names':
+      case 'text':
       case 'list':
         return html`<div class="row"><label for=${id}>${spec.label}</label><span class="unit">${spec.unit}</span></div>
           <input id=${id} class="text" type="text" inputmode=${spec.type === 'list' ? 'decimal' : 'text'}
-            placeholder=${spec.type === 'list' ? 'empty: evenly spaced 0..1' : 'empty: arm 0, arm 1, ...'}
+            placeholder=${spec.type === 'list' ? 'empty: evenly spaced 0..1' : spec.type === 'text' ? 'empty: its parameters' : 'empty: arm 0, arm 1, ...'}
             .value=${live(formatValue(this.value))} @change=${(e: Event) => this.#onText(e)}
             aria-describedby=${`${id}-range`} />
           <span id=${`${id}-range`} hidden>${describeRange(spec)}</span>${footer}`;

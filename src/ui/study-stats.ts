@@ -18,7 +18,7 @@
  *   SDs (Minkowski; equality when the rows are perfectly correlated), so the mean of the rows'
  *   SEs is a conservative SE for it.
  */
-import { type ExperimentConfig, distinguishingKeys, resolveGroups } from '../core/config.ts';
+import { type ExperimentConfig, distinguishingParams, resolveGroups } from '../core/config.ts';
 import { type ParamKey, type Params, paramSpec } from '../core/schema.ts';
 import { kHistogramBins } from '../core/stats.ts';
 import type { StatsHistory } from './stats-history.ts';
@@ -47,7 +47,7 @@ const kNeedSweep = 'make a sweep to compare values (Sweep, in the parameter pane
 export function studyAxis(config: ExperimentConfig): StudyAxis {
   const none = (problem: string): StudyAxis => ({ key: null, problem, x: [], ticks: [], log: false, order: [] });
   if (config.groups.length < 2) return none(`One group: nothing to compare; ${kNeedSweep}.`);
-  const keys = distinguishingKeys(config);
+  const keys = distinguishingParams(config);
   if (keys.length === 0) return none(`The groups do not differ in any parameter; ${kNeedSweep}.`);
   if (keys.length > 1) return none(`The groups differ in ${keys.join(', ')}: a study puts one parameter on its x axis; ${kNeedSweep} over one of them.`);
   const key = keys[0];

@@ -47,6 +47,8 @@ function validValues(spec: ParamSpec): unknown[] {
     case 'names':
       // One name per arm of the default config (10 arms).
       return [[], Array.from({ length: 10 }, (_, j) => `arm ${j}`), ['Left', 'Right', 'Ünder_lauf-2', 'a', 'b', 'c', 'd', 'e', 'f', 'g']];
+    case 'text':
+      return ['', 'fast', 'lr small-2', 'Ünder_lauf x'];
     case 'int':
       return [spec.min, spec.max, Math.floor((spec.min + spec.max) / 2)];
     case 'float': {
@@ -68,6 +70,8 @@ function invalidValues(spec: ParamSpec): unknown[] {
       ];
     case 'names':
       return [['a', ''], ['<b>'], ['x'.repeat(17)], [' padded'], [7], 'a,<b>', 7, null];
+    case 'text':
+      return ['<b>', 'a,b', 'x'.repeat(25), 7, null, ['a']];
     default: {
       const out: unknown[] = [
         spec.minExclusive ? spec.min : spec.min - 1,
@@ -127,8 +131,10 @@ describe('every parameter of the schema', () => {
       });
 
       it('rejects bad text from a URL, falling back to the default', () => {
-        const bad = spec.type === 'list' ? '1,,2' : spec.type === 'enum' ? 'bogus' : spec.type === 'names' ? 'a,,b' : 'abc';
-        const texts = spec.type === 'names' ? [bad, '<script>', 'x'.repeat(17)] : [bad, spec.type === 'list' ? '1,x' : '', '0x10'];
+        const bad = spec.type === 'list' ? '1,,2' : spec.type === 'enum' ? 'bogus' : spec.type === 'names' ? 'a,,b' : spec.type === 'text' ? 'a;b' : 'abc';
+        const texts = spec.type === 'names' ? [bad, '<script>', 'x'.repeat(17)]
+          : spec.type === 'text' ? [bad, '<script>', 'x'.repeat(25)]
+          : [bad, spec.type === 'list' ? '1,x' : '', '0x10'];
         for (const text of texts) {
           if (spec.type === 'list' && text === '') continue;
           const { config, errors } = decodeConfigQuery(`${spec.key}=${encodeURIComponent(text)}`);
@@ -224,7 +230,7 @@ function randomConfig(rand: () => number): ExperimentConfig {
   for (;;) {
     const params = defaultParams() as unknown as Record<string, unknown>;
     for (const spec of kParamSpecs) {
-      if (spec.type === 'list' || spec.type === 'names' || rand() < 0.5) continue;
+      if (spec.type === 'list' || spec.type === 'names' || spec.type === 'text' || rand() < 0.5) continue;
       params[spec.key] = spec.type === 'enum' ? pick(spec.options) : numberIn(spec);
     }
     if (rand() < 0.3) params.armNames = Array.from({ length: params.arms as number }, (_, j) => pick(['Left', 'Right', `a${j}`, 'x y']));
@@ -235,7 +241,7 @@ function randomConfig(rand: () => number): ExperimentConfig {
       const overrides: Record<string, unknown> = {};
       for (const key of kGroupKeys) {
         const spec = kParamSpecs.find((s) => s.key === key)!;
-        if (spec.type === 'list' || spec.type === 'names' || rand() < 0.75) continue;
+        if (spec.type === 'list' || spec.type === 'names' || spec.type === 'text' || rand() < 0.75) continue;
         overrides[key] = spec.type === 'enum' ? pick(spec.options) : numberIn(spec);
       }
       if ('env' in overrides || rand() < 0.2) {

@@ -173,4 +173,28 @@ describe('a sweep built in the page', () => {
     await expect(page.getByRole('button', { name: /^Remove group 0/ }).isDisabled()).resolves.toBe(true);
     expect(opened.errors).toEqual([]);
   });
+
+  it('renames a group: the name labels it on the panel, the charts and the link; a bad name is refused', async () => {
+    await page.getByRole('button', { name: 'Add group' }).click();
+    await waitEngine(2);
+    await page.getByRole('button', { name: /^Rename group 1/ }).click();
+    const field = page.getByLabel('Name of group 1');
+    await field.fill('<fast>');
+    await field.press('Enter');
+    await expect(page.locator('#rename-error').textContent()).resolves.toContain('Group name: must be a name of at most 24');
+    expect(await groupsInConfig()).toEqual([{ lr: 0.3 }, { lr: 0.3 }]);
+    await field.fill('fast learner');
+    await field.press('Enter');
+    expect(await groupsInConfig()).toEqual([{ lr: 0.3 }, { lr: 0.3, label: 'fast learner' }]);
+    await waitEngine(2);
+    const rows = await page.locator('pg-groups li .label').allTextContents();
+    expect(rows.map((r) => r.replace(/\s+/g, ' ').trim())).toEqual(['0 group 0', '1 fast learner']);
+    // The run's short labels (line ends, legends) and the link carry it; a fresh page reads it back.
+    await page.waitForFunction(() => {
+      const chart = window.__pgp!.app.shadowRoot!.querySelector('pg-prob-chart');
+      return chart?.shadowRoot?.textContent?.includes('fast learner') ?? false;
+    }, null, { timeout: 10_000 });
+    const labelsInLink = async () => resolveGroups(decodeLink(await page.evaluate(() => location.hash.slice(1))).config).map((g) => g.label);
+    await expect.poll(labelsInLink, { timeout: 10_000 }).toEqual(['', 'fast learner']);
+  });
 });

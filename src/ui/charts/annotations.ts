@@ -5,7 +5,7 @@
  * Labels that would overlap are nudged apart vertically, markers' labels stack in rows.
  */
 import uPlot from 'uplot';
-import { type ExperimentConfig, distinguishingKeys, resolveGroups } from '../../core/config.ts';
+import { type ExperimentConfig, distinguishingParams, resolveGroups } from '../../core/config.ts';
 import type { ParamChange } from '../../core/groups.ts';
 import { type ParamKey, type Params, formatValue } from '../../core/schema.ts';
 
@@ -28,8 +28,9 @@ const kOffValues: Readonly<Record<string, string>> = { entropy: '0', batch: '1',
 export function shortGroupLabels(config: ExperimentConfig): string[] {
   const groups = resolveGroups(config);
   if (groups.length === 1) return [''];
-  const keys = distinguishingKeys(config);
-  if (keys.length === 0) return groups.map((_, g) => `group ${g}`);
+  const keys = distinguishingParams(config);
+  // A named group goes by its name.
+  if (keys.length === 0) return groups.map((g, i) => (g.label ? cut(g.label) : `group ${i}`));
   const modes = new Set(groups.map((g) => g.baseline).filter((m) => m !== 'none'));
   const part = (params: Params, key: ParamKey): string => {
     const value = formatValue(params[key]);
@@ -40,6 +41,7 @@ export function shortGroupLabels(config: ExperimentConfig): string[] {
     return `${key} ${value || '(empty)'}`;
   };
   return groups.map((params) => {
+    if (params.label) return cut(params.label);
     const parts = keys.map((key) => part(params, key)).filter((p) => p !== '');
     return cut(parts.length > 0 ? parts.join(' · ') : keys.map((key) => `${key} ${formatValue(params[key])}`).join(' · '));
   });
