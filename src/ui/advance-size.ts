@@ -77,18 +77,40 @@ export function progressText(firstStep: number, lastStep: number, elapsedMs: num
 export const kChartRows = 1000;
 /** At this speed cap or below the user watches single steps: each gets its row. */
 export const kEveryStepSpeed = 10;
+/** Rows per doubling of the run's length before the spacing reaches its cap: denser early on. */
+export const kRowsPerDoubling = 16;
+
+/** The `rowEvery` for the steps from some step on, and the step before which it holds. */
+export interface RowSchedule {
+  rowEvery: number;
+  /** Advances stop here (exclusive of later steps) so that one rowEvery covers each; Infinity: never changes. */
+  until: number;
+}
 
 /**
- * The `rowEvery` of an advance of `steps` steps (Engine.advance: rows only at multiples of
- * `rowEvery` windows; the others run without statistics). Rows cost the GPU a reduction each, so
- * the page records only what its charts can use: at most one row per advance (about one a frame
- * at speed) and no finer than `kChartRows` rows over the step budget, every row where the user
- * watches slowly (`speed` at most `kEveryStepSpeed`) or asks for every step. A power of two, so
- * that rows of advances of different sizes thin consistently in the history (StatsHistory keeps
- * multiples of a doubling stride).
+ * Which rows the page asks the engine for (Engine.advance's `rowEvery`: rows at multiples of it,
+ * in windows; the other steps run without statistics). Rows cost the GPU a reduction each, so
+ * the page records what its charts can use: every row for the first 32 windows, then a spacing
+ * that doubles every `kRowsPerDoubling` rows (so about as many rows over each doubling of the
+ * run: early learning stays detailed) up to its cap, a power of two giving no fewer than
+ * `kChartRows` rows over the step budget; and every row when `everyStep` (the user watches slowly
+ * or asks for it, or a stop condition reads the rows). The spacing is a function of the step
+ * alone, so a run and its reset record the same rows whatever the advances' sizes, as long as an
+ * advance does not cross `until`. Powers of two, so that the history thins them evenly. `out`:
+ * filled and returned (the frame loop passes one object for every frame).
  */
-export function rowEveryFor(steps: number, window: number, budget: number, speed: number, everyStep: boolean): number {
-  if (everyStep || speed <= kEveryStepSpeed) return 1;
-  const windows = Math.min(Math.floor(steps / window), Math.floor(budget / window / kChartRows));
-  return windows < 2 ? 1 : 2 ** Math.floor(Math.log2(windows));
+export function rowSchedule(stepsDone: number, window: number, budget: number, everyStep: boolean, out: RowSchedule = { rowEvery: 1, until: 0 }): RowSchedule {
+  if (everyStep) {
+    out.rowEvery = 1;
+    out.until = Number.POSITIVE_INFINITY;
+    return out;
+  }
+  const powerBelow = (x: number) => 2 ** Math.floor(Math.log2(Math.max(1, x)));
+  const cap = powerBelow(Math.floor(budget / window / kChartRows));
+  const byProgress = powerBelow(Math.floor(Math.floor(stepsDone / window) / kRowsPerDoubling));
+  const rowEvery = Math.min(cap, byProgress);
+  // In windows [16R, 32R) the spacing is R (R = 1 below 32 windows).
+  out.rowEvery = rowEvery;
+  out.until = rowEvery >= cap ? Number.POSITIVE_INFINITY : 2 * kRowsPerDoubling * rowEvery * window;
+  return out;
 }

@@ -8,8 +8,10 @@
  * of an engine, so the first point comes after one step's work. Pause stops the loop from starting
  * another advance: it waits for the one in flight only. An advance in flight for longer than
  * `kLongAdvanceMs` (one step of a huge population) is reported as progress to the run bar.
- * Advances ask the engine only for the rows the charts can use (`rowEveryFor`): every step while
- * the user watches slowly, asks for it, or a stop condition watches the rows.
+ * Advances ask the engine only for the rows the charts can use (`rowSchedule`, a function of the
+ * step, so that a reset records the same rows; an advance never crosses a change of spacing):
+ * every step while the user watches slowly (a speed of `kEveryStepSpeed` or less, or Step / Run
+ * of as few steps), asks for it, or a stop condition watches the rows.
  *
  * A stop condition (`stopWhen`, core/stop.ts) watches every row: the steps at which each group
  * first met it are reported, and the run pauses once every group has (Play goes on past it).
@@ -32,7 +34,7 @@ import { ConfigError } from '../core/schema.ts';
 import type { StatsSink } from '../core/stats.ts';
 import { StopTracker, parseStopCondition } from '../core/stop.ts';
 import { type ChangeMarker, changeMarkers, shortGroupLabels } from './charts/annotations.ts';
-import { kMaxSpeed, nextAdvanceSteps, rowEveryFor, updateMsPerStep } from './advance-size.ts';
+import { type RowSchedule, kEveryStepSpeed, kMaxSpeed, nextAdvanceSteps, rowSchedule, updateMsPerStep } from './advance-size.ts';
 import { type GroupColour, groupColours } from './palette.ts';
 import { StatsHistory } from './stats-history.ts';
 
@@ -182,8 +184,9 @@ export class RunController implements ReactiveController {
   #lastStep = 0;
   /** When the run bar was last told about a long advance's progress. */
   #progressAt = 0;
-  /** The latest advance's rowEvery (Engine.advance). */
+  /** The latest advance's rowEvery (Engine.advance), and the schedule it came from (one object, refilled). */
   #rowEvery = 1;
+  readonly #rows: RowSchedule = { rowEvery: 1, until: 0 };
   #everyStep = false;
   /** The stop condition's text ('' for none) and its tracker for the current session. */
   #stopWhen = '';
@@ -475,8 +478,10 @@ export class RunController implements ReactiveController {
       } else {
         // Never past the next recorded change: it must apply after exactly its step.
         const untilChange = this.#pending.length > 0 ? this.#pending[0].afterStep - engine.stepsDone : Infinity;
+        const rows = this.#rowSchedule(engine, session);
+        this.#rowEvery = rows.rowEvery;
         this.#sizedSteps = nextAdvanceSteps(this.#msPerStep, this.#sizedSteps, this.#speed);
-        this.#launch(engine, Math.min(this.#sizedSteps, remaining, untilChange));
+        this.#launch(engine, Math.min(this.#sizedSteps, remaining, untilChange, rows.until - engine.stepsDone));
         this.applyDue();
       }
     } else if (this.#inflight !== null && this.#options.progressed) {
@@ -493,6 +498,14 @@ export class RunController implements ReactiveController {
     }
   };
 
+  /** The rows the next advance records (see the top of this file). */
+  #rowSchedule(engine: Engine, session: RunSession): RowSchedule {
+    const watching = this.#speed <= kEveryStepSpeed || (this.#target !== null && this.#target - engine.stepsDone <= kEveryStepSpeed);
+    // A stop condition reads every row: the step it reports is exact.
+    const everyStep = this.#everyStep || watching || this.#stopTracker !== null;
+    return rowSchedule(engine.stepsDone, session.history.window, session.budget, everyStep, this.#rows);
+  }
+
   #launch(engine: Engine, steps: number): void {
     const generation = this.#generation;
     const launchedAt = performance.now();
@@ -503,9 +516,6 @@ export class RunController implements ReactiveController {
     this.#advanceSteps = steps;
     this.#expectedLong = this.#msPerStep !== null && steps * this.#msPerStep > kLongAdvanceMs;
     const sink = this.#sink as StatsSink;
-    const session = this.#session as RunSession;
-    // A stop condition reads every row: the step it reports is exact.
-    this.#rowEvery = rowEveryFor(steps, session.history.window, session.budget, this.#speed, this.#everyStep || this.#stopTracker !== null);
     this.#inflight = engine.advance(steps, sink, this.#rowEvery).then(
       () => {
         if (generation !== this.#generation) return;

@@ -3,11 +3,12 @@
  * condition typed in the run bar reports the step at which each group's rows first met it (the
  * page's own rows say the same) and pauses the run once every group has; a bad condition is
  * refused, naming what is accepted; a long run at full speed asks the engine only for the rows
- * the charts can use (rows at multiples of a power of two, said on the status line), every row
- * again when "Every step" is ticked.
+ * the charts can use (the schedule of rowSchedule, said on the status line), every row again
+ * when "Every step" is ticked.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Page } from 'playwright-core';
+import { rowSchedule } from '../../src/ui/advance-size.ts';
 import { type OpenedPage, type Site, openPage, screenshotPath, startSite, waitReady } from './harness.ts';
 
 let site: Site;
@@ -86,12 +87,12 @@ describe('rows at the rate the charts use', () => {
     await page.waitForFunction(() => window.__pgp!.runner.rowEvery >= 4 && window.__pgp!.history!.length > 20, null, { timeout: 60_000, polling: 100 });
     await page.getByRole('button', { name: 'Pause' }).click();
     await page.waitForFunction(() => !window.__pgp!.runner.busy, null, { timeout: 30_000 });
-    const sparse = await page.evaluate(() => ({ steps: [...window.__pgp!.history!.steps], rowEvery: window.__pgp!.runner.rowEvery }));
+    const sparse = await page.evaluate(() => ({ steps: [...window.__pgp!.history!.steps], rowEvery: window.__pgp!.runner.rowEvery, done: window.__pgp!.engine!.stepsDone }));
     expect(await page.locator('#row-every').textContent()).toContain(`a row every ${sparse.rowEvery} steps`);
-    // Rows: 1, then at most one per advance, each at a multiple of the power of two its advance asked for.
-    const gaps = sparse.steps.slice(1).map((s, i) => s - sparse.steps[i]);
-    expect(gaps.some((gap) => gap >= 4)).toBe(true);
-    for (const step of sparse.steps.slice(1)) expect(step % 2 === 0 || step < 4).toBe(true);
+    // Exactly the rows of the schedule (a function of the step: the same after a reset).
+    const expected: number[] = [];
+    for (let s = 1; s <= sparse.done; s++) if (s % rowSchedule(s - 1, 1, 200_000, false).rowEvery === 0) expected.push(s);
+    expect(sparse.steps).toEqual(expected);
 
     await page.getByLabel('Every step').check();
     const from = await page.evaluate(() => window.__pgp!.engine!.stepsDone);

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { kAdvanceGrowth, kAdvanceTargetMs, nextAdvanceSteps, progressText, rowEveryFor, updateMsPerStep } from '../../src/ui/advance-size.ts';
+import { kAdvanceGrowth, kAdvanceTargetMs, nextAdvanceSteps, progressText, rowSchedule, updateMsPerStep } from '../../src/ui/advance-size.ts';
 
 /**
  * A model engine: an advance of n steps takes overhead + n * cost milliseconds. The frame loop's
@@ -109,22 +109,43 @@ describe('the progress of a long advance', () => {
   });
 });
 
-describe('rowEveryFor', () => {
-  it('records every row while the user watches slowly, asks for it, or the budget has few rows', () => {
-    expect(rowEveryFor(512, 1, 1e6, 10, false)).toBe(1);
-    expect(rowEveryFor(512, 1, 1e6, Infinity, true)).toBe(1);
-    // The landing preset's 500 steps: a 1000-pixel chart uses every one.
-    expect(rowEveryFor(64, 1, 500, Infinity, false)).toBe(1);
+describe('rowSchedule', () => {
+  it('every row when asked, or where the budget has few rows (the presets: up to 1,000 steps)', () => {
+    expect(rowSchedule(5000, 1, 1e6, true)).toEqual({ rowEvery: 1, until: Infinity });
+    expect(rowSchedule(400, 1, 500, false)).toEqual({ rowEvery: 1, until: Infinity });
+    expect(rowSchedule(400, 1, 1999, false)).toEqual({ rowEvery: 1, until: Infinity });
   });
 
-  it('at speed: a power of two, at most one row per advance and no fewer than kChartRows over the budget', () => {
-    // 100 steps an advance, a budget of 10^6 steps: one row per advance, rounded down to 64.
-    expect(rowEveryFor(100, 1, 1e6, Infinity, false)).toBe(64);
-    // The budget bounds it: 20,000 steps / 1000 rows = 20 -> 16.
-    expect(rowEveryFor(100, 1, 20_000, Infinity, false)).toBe(16);
-    // Counted in windows: 640 steps of window 10 are 64 windows.
-    expect(rowEveryFor(640, 10, 1e7, 1000, false)).toBe(64);
-    expect(rowEveryFor(1, 1, 1e7, Infinity, false)).toBe(1);
-    expect(rowEveryFor(3, 1, 1e7, Infinity, false)).toBe(2);
+  it('every row for 32 windows, then a spacing doubling every 16 rows, up to the budget\'s cap', () => {
+    // Budget 10^5 steps: no fewer than 1,000 rows, so a spacing of at most 64.
+    expect(rowSchedule(0, 1, 1e5, false)).toEqual({ rowEvery: 1, until: 32 });
+    expect(rowSchedule(31, 1, 1e5, false)).toEqual({ rowEvery: 1, until: 32 });
+    expect(rowSchedule(32, 1, 1e5, false)).toEqual({ rowEvery: 2, until: 64 });
+    expect(rowSchedule(64, 1, 1e5, false)).toEqual({ rowEvery: 4, until: 128 });
+    expect(rowSchedule(1024, 1, 1e5, false)).toEqual({ rowEvery: 64, until: Infinity });
+    expect(rowSchedule(50_000, 1, 1e5, false)).toEqual({ rowEvery: 64, until: Infinity });
+    // In windows: window 10, 64 windows done, a budget of 10^6 steps (cap 64 windows).
+    expect(rowSchedule(640, 10, 1e6, false)).toEqual({ rowEvery: 4, until: 1280 });
+  });
+
+  it('gives the same rows whatever the advances, if none crosses `until`', () => {
+    const rowsOf = (sizes: () => number) => {
+      const rows: number[] = [];
+      let done = 0;
+      while (done < 5000) {
+        const { rowEvery, until } = rowSchedule(done, 1, 1e5, false);
+        const steps = Math.min(sizes(), until - done, 5000 - done);
+        for (let s = done + 1; s <= done + steps; s++) if (s % rowEvery === 0) rows.push(s);
+        done += steps;
+      }
+      return rows;
+    };
+    let x = 7;
+    const a = rowsOf(() => 1);
+    const b = rowsOf(() => (x = (x * 13 + 5) % 97) + 1);
+    expect(b).toEqual(a);
+    // About 16 rows per doubling, then one per 64 steps.
+    expect(a.slice(0, 33)).toEqual([...Array.from({ length: 31 }, (_, i) => i + 1), 32, 34]);
+    expect(a.length).toBeLessThan(200);
   });
 });

@@ -8,7 +8,7 @@ import { defaultConfig } from '../../src/core/config.ts';
 import type { Engine } from '../../src/core/engine.ts';
 import type { ParamChange } from '../../src/core/groups.ts';
 import { type StatsSink, kHistogramBins } from '../../src/core/stats.ts';
-import { kAdvanceTargetMs, kMaxSpeed } from '../../src/ui/advance-size.ts';
+import { kAdvanceTargetMs, kMaxSpeed, rowSchedule } from '../../src/ui/advance-size.ts';
 import { RunController, RunSession, kLongAdvanceMs } from '../../src/ui/run-controller.ts';
 import { StatsHistory } from '../../src/ui/stats-history.ts';
 
@@ -16,8 +16,8 @@ class ModelEngine {
   stepsDone = 0;
   msPerStep: number;
   overheadMs: number;
-  /** [first step, steps, launched at] of every advance. */
-  readonly advances: [number, number, number][] = [];
+  /** [first step, steps, launched at, rowEvery] of every advance. */
+  readonly advances: [number, number, number, number][] = [];
   readonly changes: ParamChange[] = [];
   /** One row's values and histogram, sized for the history (setUp). */
   values = new Float64Array(0);
@@ -26,12 +26,12 @@ class ModelEngine {
     this.msPerStep = msPerStep;
     this.overheadMs = overheadMs;
   }
-  advance(steps: number, sink: StatsSink): Promise<void> {
+  advance(steps: number, sink: StatsSink, rowEvery = 1): Promise<void> {
     const first = this.stepsDone + 1;
     this.stepsDone += steps;
-    this.advances.push([first, steps, performance.now()]);
+    this.advances.push([first, steps, performance.now(), rowEvery]);
     return new Promise((resolve) => setTimeout(() => {
-      for (let s = first; s < first + steps; s++) sink.record(0, s, this.values, this.histogram);
+      for (let s = first; s < first + steps; s++) if (s % rowEvery === 0) sink.record(0, s, this.values, this.histogram);
       resolve();
     }, this.overheadMs + steps * this.msPerStep));
   }
@@ -74,6 +74,8 @@ describe('the frame loop sizes advances by time', () => {
     const engine = new ModelEngine(0.5, 2); // (40 - 2) / 0.5 = 76 steps fit
     const { runner, history } = setUp(engine);
     expect(runner.speed).toBe(kMaxSpeed);
+    // Every row: no advance is cut where the row spacing changes (a test of its own below).
+    runner.everyStep = true;
     runner.play();
     await vi.advanceTimersByTimeAsync(3000);
     const sizes = engine.advances.map(([, steps]) => steps);
@@ -87,6 +89,29 @@ describe('the frame loop sizes advances by time', () => {
     runner.pause();
     await vi.advanceTimersByTimeAsync(100);
     expect(history.latestStep[0]).toBe(engine.stepsDone);
+  });
+
+  it('asks for the rows of rowSchedule: no advance crosses a change of spacing, and a reset gets the same rows', async () => {
+    const rowsOf = async (msPerStep: number) => {
+      const engine = new ModelEngine(msPerStep, 1);
+      const { runner, history } = setUp(engine, [], 100_000);
+      runner.play();
+      await vi.advanceTimersByTimeAsync(4000);
+      runner.pause();
+      await vi.advanceTimersByTimeAsync(200);
+      for (const [first, steps, , rowEvery] of engine.advances) {
+        const schedule = rowSchedule(first - 1, 1, 100_000, false);
+        expect(rowEvery).toBe(schedule.rowEvery);
+        expect(first - 1 + steps).toBeLessThanOrEqual(schedule.until);
+      }
+      expect(Math.max(...engine.advances.map((a) => a[3]))).toBe(64);
+      return { steps: [...history.steps], done: engine.stepsDone };
+    };
+    const fast = await rowsOf(0.05);
+    const slow = await rowsOf(0.2);
+    // The same rows up to where the slower run got: the spacing is the step's, not the advances'.
+    expect(slow.steps).toEqual(fast.steps.filter((s) => s <= slow.done));
+    expect(fast.steps.slice(0, 33)).toEqual([...Array.from({ length: 31 }, (_, i) => i + 1), 32, 34]);
   });
 
   it('a speed cap holds (1 step per frame for learners)', async () => {
