@@ -16,7 +16,7 @@
  */
 import { type CSSResultGroup, LitElement, css, html, nothing } from 'lit';
 import { customElement, property, state } from 'lit/decorators.js';
-import { type ExperimentConfig, validateConfig } from '../core/config.ts';
+import { type ExperimentConfig, resolveGroups, validateConfig } from '../core/config.ts';
 import type { Engine } from '../core/engine.ts';
 import { decodeLink, encodeLink } from '../core/link.ts';
 import { findPreset, getPreset, kLandingPreset } from '../core/presets.ts';
@@ -30,6 +30,7 @@ import './charts/pg-study-chart.ts';
 import './charts/pg-variance-chart.ts';
 import './charts/pg-seeds-chart.ts';
 import './charts/pg-distribution-chart.ts';
+import './charts/pg-clip-chart.ts';
 import { fieldErrorsByKey, isBaselineComparison, withBaselineComparison, withGroupParam, withParam } from './config-edit.ts';
 import { elementSnippet, iframeSnippet } from './embed-snippet.ts';
 import { type KeyBinding, KeyboardController } from './keyboard-controller.ts';
@@ -434,6 +435,9 @@ export class PgApp extends LitElement {
       case 'seeds': return html`<div class="card" data-chart=${name} @pick-agent=${(e: CustomEvent<ExactAgentPick>) => { this.agentPick = { ...e.detail }; }}>
           <pg-seeds-chart ?fill=${fill} .engine=${this.#engine.runner.engine} .picked=${this.inspectedAgent}></pg-seeds-chart></div>`;
       case 'distribution': return html`<div class="card" data-chart=${name}><pg-distribution-chart ?fill=${fill} .engine=${this.#engine.runner.engine}></pg-distribution-chart></div>`;
+      // PPO's own view, where some group takes several passes over its batches (or a view names it).
+      case 'clip': return resolveGroups(this.config).some((g) => g.epochs > 1) || parseView(this.view).charts.includes('clip')
+        ? html`<div class="card" data-chart=${name}><pg-clip-chart ?fill=${fill}></pg-clip-chart></div>` : nothing;
     }
   }
 

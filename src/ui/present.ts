@@ -10,9 +10,9 @@
  * The charts in page order, by their stable short names; new charts join at the end. `study`
  * (the parameter study) shows when the run has two groups or more.
  * `seeds` draws single agents over their group's band, `distribution` the spread across agents
- * at one step.
+ * at one step, `clip` PPO's clipped share (shown where a group takes several passes).
  */
-export const kChartNames = ['probabilities', 'heatmap', 'reward', 'variance', 'policy', 'study', 'seeds', 'distribution'] as const;
+export const kChartNames = ['probabilities', 'heatmap', 'reward', 'variance', 'policy', 'study', 'seeds', 'distribution', 'clip'] as const;
 export type ChartName = (typeof kChartNames)[number];
 
 /**
