@@ -376,15 +376,16 @@ export class PgSeedsChart extends PgChart {
     const restart = history.compactions !== this.#compactions;
     this.#compactions = history.compactions;
     const rows = history.counts[g];
-    seeds.forEach((seed, i) => {
+    for (let i = 0; i < seeds.length; i++) {
+      const seed = seeds[i];
       const column = this.#columns[i];
-      if (!column) return;
+      if (!column) continue;
       if (restart) column.length = 0;
       for (let r = column.length; r < rows; r++) {
         const at = history.steps[r] - seed.fromStep;
         column.push(at >= 0 && at < seed.values.length ? seed.values[at] : null);
       }
-    });
+    }
   }
 
   /** The seeds drawn (those of the shown group) and their columns, aligned with the history's steps (for tests). */
