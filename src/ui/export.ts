@@ -193,6 +193,19 @@ const kHeadingHeight = 52;
  * The app's chart cards (`[data-chart]`, in page order) drawn into one canvas as the page lays
  * them out, under a heading, at the screen's pixel ratio. Null when no chart is on screen.
  */
+/**
+ * Brings every chart up to date (a chart off screen takes no rows until it scrolls into view) and
+ * waits for the plots to redraw: what an image of them must wait for.
+ */
+export async function catchUpCharts(appRoot: ParentNode): Promise<void> {
+  for (const card of appRoot.querySelectorAll('.card[data-chart]')) {
+    for (const chart of card.querySelectorAll('*')) {
+      if (chart.tagName.startsWith('PG-') && typeof (chart as { refresh?: unknown }).refresh === 'function') (chart as unknown as { refresh(): void }).refresh();
+    }
+  }
+  await new Promise<void>((resolve) => requestAnimationFrame(() => resolve()));
+}
+
 /** The charts on screen (their short names, `data-chart` of the cards), in page order, each once. */
 export function shownCharts(appRoot: ParentNode): string[] {
   const names = [...appRoot.querySelectorAll<HTMLElement>('.card[data-chart]')].filter(shown).map((card) => card.dataset.chart ?? '');

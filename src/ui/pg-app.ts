@@ -94,7 +94,8 @@ export class PgApp extends LitElement {
     details.panel { background: #fff; border: 1px solid #dde1e6; border-radius: 8px; padding: 0.4rem 0.8rem 0.6rem; position: sticky; top: 6.2rem; max-height: calc(100vh - 7rem); overflow: auto; }
     details.panel > summary { font-weight: 700; cursor: pointer; padding: 0.2rem 0; }
     .charts { display: grid; grid-template-columns: repeat(auto-fill, minmax(min(100%, 420px), 1fr)); gap: 0.9rem; min-width: 0; }
-    .card { background: #fff; border: 1px solid #dde1e6; border-radius: 8px; padding: 0.6rem 0.75rem; min-width: 0; }
+    /* Layout containment: a chart redrawing its text or legend lays out its own card, not the page. */
+    .card { background: #fff; border: 1px solid #dde1e6; border-radius: 8px; padding: 0.6rem 0.75rem; min-width: 0; contain: layout; }
     .card.heatmaps { display: grid; gap: 0.6rem; }
     .card.wide { grid-column: 1 / -1; }
     .placeholder { color: #555; padding: 2rem 1rem; }

@@ -14,7 +14,7 @@ import { LitElement, type PropertyValues, css, html, nothing } from 'lit';
 import { customElement, property, query, state } from 'lit/decorators.js';
 import { agentsCsvParts, configToJson, rowsToCsv, rowsToJson } from '../core/export.ts';
 import { encodeLink } from '../core/link.ts';
-import { type ExportRun, type ExportSource, canvasPng, download, drawDashboard, exportFileName, exportRun, shareLink, shownCharts } from './export.ts';
+import { type ExportRun, type ExportSource, canvasPng, catchUpCharts, download, drawDashboard, exportFileName, exportRun, shareLink, shownCharts } from './export.ts';
 import { formatCount } from './format.ts';
 
 /** What the menu needs from the app: the page's hook plus where its charts are. */
@@ -201,6 +201,7 @@ export class PgExportMenu extends LitElement {
         return this.#say(`Saved ${name}: ${formatCount(run.rows.steps.length)} rows per group${thinned}${this.#changesNote(run)}`);
       }
       case 'png': {
+        await catchUpCharts(hook.app.renderRoot);
         const canvas = drawDashboard(hook.app.renderRoot, {
           title: 'Policy Gradient Playground',
           subtitle: this.#runLine(run, preset),
@@ -214,6 +215,7 @@ export class PgExportMenu extends LitElement {
         return this.#exportAgents(hook, preset);
       default: {
         const chart = id.slice('png:'.length);
+        await catchUpCharts(hook.app.renderRoot);
         const canvas = drawDashboard(hook.app.renderRoot, { title: `Policy Gradient Playground: ${chart}`, subtitle: this.#runLine(run, preset) }, chart);
         if (!canvas) return this.#say(`The ${chart} chart is not on screen.`, true);
         const name = exportFileName(preset, run.steps, `-${chart}.png`);

@@ -9,7 +9,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Page } from 'playwright-core';
 import type uPlot from 'uplot';
-import { type Site, openPage, pauseAndSettle, screenshotPath, startSite, waitReady, waitRows } from './harness.ts';
+import { type Site, catchUpCharts, openPage, pauseAndSettle, screenshotPath, startSite, waitReady, waitRows } from './harness.ts';
 
 let site: Site;
 
@@ -39,6 +39,7 @@ interface ChartView {
 
 /** What a chart element drew: its plots' axes and series, its labels and markers. */
 async function chartView(page: Page, tag: string, step = 0): Promise<ChartView> {
+  await catchUpCharts(page);
   return page.evaluate(([selector, at]) => {
     const host = document.querySelector('pg-app')?.shadowRoot?.querySelector(selector) as unknown as {
       charts: { plot: uPlot | null }[];

@@ -97,6 +97,21 @@ export async function waitReady(page: Page, timeout = 60_000): Promise<void> {
   await page.locator('#play:not([disabled])').waitFor({ timeout });
 }
 
+/**
+ * Brings every chart of the page up to date and waits for the redraw: a chart off screen takes no
+ * rows until it scrolls into view (pg-chart.ts), so a test reading one it has not scrolled to
+ * calls this first, as the export does.
+ */
+export async function catchUpCharts(page: Page): Promise<void> {
+  await page.evaluate(async () => {
+    const root = document.querySelector('pg-app')?.shadowRoot;
+    for (const element of root?.querySelectorAll('*') ?? []) {
+      if (element.tagName.startsWith('PG-') && element.tagName.endsWith('-CHART')) (element as unknown as { refresh(): void }).refresh();
+    }
+    await new Promise<void>((resolve) => requestAnimationFrame(() => resolve()));
+  });
+}
+
 /** Waits until the history holds at least `rows` rows. */
 export async function waitRows(page: Page, rows: number, timeout = 60_000): Promise<void> {
   await page.waitForFunction((n) => (window.__pgp?.history?.length ?? 0) >= n, rows, { timeout, polling: 100 });

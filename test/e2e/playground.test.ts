@@ -7,6 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Page } from 'playwright-core';
 import {
   type Site,
+  catchUpCharts,
   openPage,
   pauseAndSettle,
   saveMeasurements,
@@ -32,6 +33,7 @@ afterAll(async () => {
 const kCharts = ['pg-prob-chart', 'pg-heatmap-chart', 'pg-reward-chart', 'pg-variance-chart', 'pg-policy-chart'] as const;
 
 async function chartPoints(page: Page): Promise<Record<string, number>> {
+  await catchUpCharts(page);
   const points: Record<string, number> = {};
   for (const tag of kCharts) points[tag] = Number((await page.locator(tag).first().getAttribute('data-points')) ?? 0);
   return points;

@@ -8,7 +8,7 @@
  */
 import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type Site, openPage, screenshotPath, startSite, waitReady } from './harness.ts';
+import { type Site, catchUpCharts, openPage, screenshotPath, startSite, waitReady } from './harness.ts';
 
 let site: Site;
 
@@ -237,6 +237,7 @@ describe('seeds and distributions', () => {
       await page.waitForFunction(() => (document.querySelector('pg-app')?.shadowRoot?.querySelector('pg-seeds-chart')?.drawnSeeds.length ?? 0) === 3,
         null, { timeout: 60_000, polling: 100 });
       await expect.poll(() => text(page, '#seed-status')).toMatch(/^At step 150: p10 agent/);
+      await catchUpCharts(page);
       const lines = (await page.locator('#dist-fractions li').allTextContents()).map((t) => t.replace(/\s+/g, ' ').trim());
       expect(lines).toHaveLength(2);
       expect(lines[0]).toMatch(/^baseline: [\d.]+% of agents below 0\.5$/);

@@ -12,6 +12,10 @@
  * agents) stay off the legend, and time charts mark every live change on the time axis. A chart
  * may stack several plots (one quantity per y axis), which share the x axis and the cursor.
  *
+ * A chart off screen (with a margin) takes no rows: it only notes that it is behind, and catches
+ * up when it scrolls into view (or when `refresh()` is called, as the export does): most of a
+ * frame's main-thread work is the plots' redraws, and a long page shows a few charts at a time.
+ *
  * Present mode sizes the text from outside through inherited custom properties (they cross the
  * shadow root): `--pg-title-font`, `--pg-legend-font`, `--pg-chart-font` (tick and axis-label
  * text, drawn by uPlot on the canvas from the plot box's computed font-size) and
@@ -100,6 +104,11 @@ export abstract class PgChart extends LitElement {
     new UPlotController(this, () => this.renderRoot.querySelector<HTMLElement>(`.plot[data-plot="${i}"]`), 220));
   protected readonly chart = this.charts[0];
   #unsubscribe: (() => void) | null = null;
+  #visibility: IntersectionObserver | null = null;
+  /** On screen (or near it); true until the observer first says otherwise. */
+  #onScreen = true;
+  /** Rows came while off screen: the plots are behind. */
+  #behind = false;
   #built: RunSession | null = null;
   #data: uPlot.AlignedData[] = [];
   /** Each plot's label font, read from its box when it is made (present mode scales it). */
@@ -134,8 +143,19 @@ export abstract class PgChart extends LitElement {
     </figure>`;
   }
 
+  connectedCallback(): void {
+    super.connectedCallback();
+    this.#visibility = new IntersectionObserver((entries) => {
+      this.#onScreen = entries[entries.length - 1].isIntersecting;
+      if (this.#onScreen && this.#behind) this.refresh();
+    }, { rootMargin: '200px' });
+    this.#visibility.observe(this);
+  }
+
   disconnectedCallback(): void {
     super.disconnectedCallback();
+    this.#visibility?.disconnect();
+    this.#visibility = null;
     this.#unsubscribe?.();
     this.#unsubscribe = null;
     this.#built = null;
@@ -168,9 +188,14 @@ export abstract class PgChart extends LitElement {
       this.drawn[i] = { labels: [], markers: [] };
       this.charts[i].create(this.#annotated(spec, i, sync), spec.data, spec.height ?? this.plotHeight, this.fill);
     });
-    this.#unsubscribe = session.subscribe(() => this.refresh());
+    this.#unsubscribe = session.subscribe(this.#onRows);
     this.refresh();
   }
+
+  readonly #onRows = (): void => {
+    if (this.#onScreen) this.refresh();
+    else this.#behind = true;
+  };
 
   /** The spec's options with the line labels, markers, legend rows and shared cursor wired in. */
   #annotated(spec: PlotSpec, index: number, sync: string | null): PlotOptions {
@@ -204,10 +229,11 @@ export abstract class PgChart extends LitElement {
     return { ...options, hooks, padding, cursor };
   }
 
-  /** Hands the (grown) columns to the plots. */
+  /** Hands the (grown) columns to the plots (uPlot redraws them in a microtask). */
   refresh(): void {
     const session = this.session;
     if (!session || this.#data.length === 0) return;
+    this.#behind = false;
     this.prepare(session);
     const [min, max] = this.xRange(session);
     this.#data.forEach((data, i) => this.charts[i].setData(data, min, max));
