@@ -51,37 +51,6 @@ export function ecdfAtEdges(counts: ArrayLike<number>, offset: number, bins: num
   }
 }
 
-/** Fraction of `values` (NaN left out) below `threshold`; NaN when none is finite. */
-export function fractionOfValuesBelow(values: ArrayLike<number>, threshold: number): number {
-  let finite = 0;
-  let below = 0;
-  for (let i = 0; i < values.length; i++) {
-    const v = values[i];
-    if (!Number.isFinite(v)) continue;
-    finite++;
-    if (v < threshold) below++;
-  }
-  return finite === 0 ? Number.NaN : below / finite;
-}
-
-/**
- * The ECDF of `values` (NaN left out) at `points` into `out`: fraction of values <= each point.
- * Sorts a copy once; for a distribution read on request, never per frame.
- */
-export function ecdfOfValues(values: ArrayLike<number>, points: ArrayLike<number>, out: number[] | Float64Array): void {
-  let finite = 0;
-  for (let i = 0; i < values.length; i++) if (Number.isFinite(values[i])) finite++;
-  const sorted = new Float64Array(finite);
-  for (let i = 0, n = 0; i < values.length; i++) if (Number.isFinite(values[i])) sorted[n++] = values[i];
-  sorted.sort();
-  let at = 0;
-  for (let i = 0; i < points.length; i++) {
-    // `points` ascending: the pointer only moves forward.
-    while (at < sorted.length && sorted[at] <= points[i]) at++;
-    out[i] = sorted.length === 0 ? Number.NaN : at / sorted.length;
-  }
-}
-
 /** Mean and quantiles of a set of values, NaN left out. */
 export interface Spread {
   count: number;

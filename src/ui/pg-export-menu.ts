@@ -200,29 +200,24 @@ export class PgExportMenu extends LitElement {
           : '';
         return this.#say(`Saved ${name}: ${formatCount(run.rows.steps.length)} rows per group${thinned}${this.#changesNote(run)}`);
       }
-      case 'png': {
-        await catchUpCharts(hook.app.renderRoot);
-        const canvas = drawDashboard(hook.app.renderRoot, {
-          title: 'Policy Gradient Playground',
-          subtitle: this.#runLine(run, preset),
-        });
-        if (!canvas) return this.#say('No chart is on screen to save.', true);
-        const name = exportFileName(preset, run.steps, '.png');
-        download([await canvasPng(canvas)], 'image/png', name, parent);
-        return this.#say(`Saved ${name} (${canvas.width}×${canvas.height}).`);
-      }
+      case 'png':
+        return this.#exportPng(hook, run, preset, null);
       case 'agents':
         return this.#exportAgents(hook, preset);
-      default: {
-        const chart = id.slice('png:'.length);
-        await catchUpCharts(hook.app.renderRoot);
-        const canvas = drawDashboard(hook.app.renderRoot, { title: `Policy Gradient Playground: ${chart}`, subtitle: this.#runLine(run, preset) }, chart);
-        if (!canvas) return this.#say(`The ${chart} chart is not on screen.`, true);
-        const name = exportFileName(preset, run.steps, `-${chart}.png`);
-        download([await canvasPng(canvas)], 'image/png', name, parent);
-        return this.#say(`Saved ${name} (${canvas.width}×${canvas.height}).`);
-      }
+      default:
+        return this.#exportPng(hook, run, preset, id.slice('png:'.length));
     }
+  }
+
+  /** The charts on screen as one image, or one chart (`chart`, its short name) alone. */
+  async #exportPng(hook: ExportHost, run: ExportRun, preset: string | null, chart: string | null): Promise<void> {
+    await catchUpCharts(hook.app.renderRoot);
+    const title = chart ? `Policy Gradient Playground: ${chart}` : 'Policy Gradient Playground';
+    const canvas = drawDashboard(hook.app.renderRoot, { title, subtitle: this.#runLine(run, preset) }, chart ?? undefined);
+    if (!canvas) return this.#say(chart ? `The ${chart} chart is not on screen.` : 'No chart is on screen to save.', true);
+    const name = exportFileName(preset, run.steps, chart ? `-${chart}.png` : '.png');
+    download([await canvasPng(canvas)], 'image/png', name, this.renderRoot);
+    return this.#say(`Saved ${name} (${canvas.width}×${canvas.height}).`);
   }
 
   /** Pauses a playing run while the agents are read, so the file is one step's state, named by it. */

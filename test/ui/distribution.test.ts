@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { ecdfAtEdges, ecdfOfValues, fractionBelow, fractionOfValuesBelow, histogramTotal, snapThreshold, spreadOf } from '../../src/ui/distribution.ts';
+import { ecdfAtEdges, fractionBelow, histogramTotal, snapThreshold, spreadOf } from '../../src/ui/distribution.ts';
 
 describe('snapThreshold', () => {
   it('moves a threshold to the nearest bin edge and says whether it moved', () => {
@@ -35,17 +35,6 @@ describe('ECDF and fraction below from a histogram', () => {
     const out = new Float64Array(5);
     ecdfAtEdges(empty, 0, 4, out);
     expect(Array.from(out).every(Number.isNaN)).toBe(true);
-  });
-});
-
-describe('distributions of values', () => {
-  it('counts values below a threshold and the ECDF at points, diverged values left out', () => {
-    const values = [0.3, Number.NaN, 0.1, 0.7, 0.5];
-    expect(fractionOfValuesBelow(values, 0.5)).toBe(0.5);
-    expect(fractionOfValuesBelow([Number.NaN], 0.5)).toBeNaN();
-    const out = new Array<number>(4);
-    ecdfOfValues(values, [0, 0.3, 0.5, 1], out);
-    expect(out).toEqual([0, 0.5, 0.75, 1]);
   });
 });
 

@@ -5,7 +5,19 @@ import type { Trajectory } from '../../src/core/engine.ts';
 import { groupParamsNow } from '../../src/core/export.ts';
 import { kHistogramBins } from '../../src/core/stats.ts';
 import { defaultParams } from '../../src/core/schema.ts';
-import { fractionBelow, fractionOfValuesBelow } from '../../src/ui/distribution.ts';
+import { fractionBelow } from '../../src/ui/distribution.ts';
+
+/** Fraction of `values` (NaN left out) below `threshold`: the per-agent count the histogram must match. */
+function fractionOfValuesBelow(values: ArrayLike<number>, threshold: number): number {
+  let finite = 0;
+  let below = 0;
+  for (let i = 0; i < values.length; i++) {
+    if (!Number.isFinite(values[i])) continue;
+    finite++;
+    if (values[i] < threshold) below++;
+  }
+  return below / finite;
+}
 import { lockedOntoWrongArm, probBestAfterSteps, quantileAgents, summariseAgents, worstAgent } from '../../src/ui/seed-pick.ts';
 
 const f32 = Math.fround;

@@ -150,13 +150,13 @@ export class PgHeatmapChart extends PgChart {
     // Each column spans halfway to its neighbours. Rows are evenly spaced within stretches (the
     // page records fewer rows as the run speeds up), so one stretched image per stretch of equal
     // gaps: a handful of draws.
-    const gapAfter = (r: number) => (rows === 1 ? history.window : r + 1 < rows ? steps[r + 1] - steps[r] : steps[r] - steps[r - 1]);
+    const window = history.window;
     let first = 0;
-    let edge = steps[0] - gapAfter(0) / 2;
+    let edge = steps[0] - gapAfter(steps, rows, window, 0) / 2;
     while (first < rows) {
-      const gap = gapAfter(first);
+      const gap = gapAfter(steps, rows, window, first);
       let last = first;
-      while (last + 1 < rows && gapAfter(last + 1) === gap) last++;
+      while (last + 1 < rows && gapAfter(steps, rows, window, last + 1) === gap) last++;
       // Columns first..last end halfway to the next row (the last one, as far past its step).
       const end = steps[last] + gap / 2;
       const left = u.valToPos(edge, 'x', true);
@@ -167,6 +167,12 @@ export class PgHeatmapChart extends PgChart {
     }
     ctx.restore();
   }
+}
+
+/** Steps from row `r` to the next of `rows` (the last row: from the one before it; a lone row: a window). */
+function gapAfter(steps: readonly number[], rows: number, window: number, r: number): number {
+  if (rows === 1) return window;
+  return r + 1 < rows ? steps[r + 1] - steps[r] : steps[r] - steps[r - 1];
 }
 
 declare global {
