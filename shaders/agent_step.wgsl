@@ -19,6 +19,8 @@ override kLastStepRows: bool = false;
 // (plan.generalStep): without it only the plain one-sample step is compiled (SwiftShader runs
 // both sides of a branch, so an unused batch loop would still cost).
 override kGeneralStep: bool = false;
+// Some group is epsilon-greedy (plan.valueStep): without it the value step is not compiled.
+override kValueStep: bool = false;
 // Partial records per workgroup and row: 1, or one per subgroup (reduce_subgroups.wgsl).
 override kRecordsPerWorkgroup: u32 = 1u;
 
@@ -49,6 +51,11 @@ struct GroupParams {
   epochs: u32,
   clipLow: f32,
   clipHigh: f32,
+  // kPolicySoftmax or kPolicyEpsilonGreedy; epsilon-greedy's epsilon / k, 1 - epsilon and value step (0: sample averages).
+  policy: u32,
+  epsilonShare: f32,
+  greedyMass: f32,
+  valueStep: f32,
   pad0: u32,
   means: array<f32, kMaxArms>,
 }
@@ -72,7 +79,8 @@ struct StepUniforms {
 
 @group(0) @binding(0) var<uniform> uniforms: StepUniforms;
 @group(0) @binding(1) var<storage, read> groups: array<GroupParams>;
-// Arm-major: prefs of arm j at [j * stateStride + agent], then the reward mean, then the ema.
+// Arm-major: prefs of arm j at [j * stateStride + agent], then the reward mean, then the ema,
+// then a group's extra planes (epsilon-greedy: the pull count of arm j at plane kArms + 2 + j).
 @group(0) @binding(2) var<storage, read_write> state: array<f32>;
 // [(row * workgroupCount + workgroup) * kRecordsPerWorkgroup + record] records of
 // kAccScalars + 3 * kArms sums.
@@ -102,6 +110,8 @@ var<private> batchGradient: array<f32, kArmCapacity>;
 var<private> probsNow: array<f32, kArmCapacity>;
 var<private> weightSumNow: f32;
 var<private> weightSum: f32;
+// Epsilon-greedy: the pull count of each arm (its action values live in prefs).
+var<private> counts: array<f32, kArmCapacity>;
 
 fn statCount() -> u32 {
   return kAccScalars + 3u * kArms;
@@ -119,6 +129,29 @@ fn policy(invTemperature: f32) {
   }
   for (var j = 0u; j < kArms; j++) { probs[j] = weights[j] / sum; }
   weightSum = sum;
+}
+
+// Epsilon-greedy's policy at the action values in prefs (epsilonGreedyInto in src/core/policy.ts):
+// epsilon / k for every arm, and 1 - epsilon shared by the arms of the highest value.
+fn greedyPolicy() {
+  var maxValue = prefs[0];
+  for (var j = 0u; j < kArms; j++) { maxValue = max(maxValue, prefs[j]); }
+  var ties = 0.0;
+  for (var j = 0u; j < kArms; j++) { ties += select(0.0, 1.0, prefs[j] == maxValue); }
+  let greedyShare = greedyMass / ties;
+  var sum = 0.0;
+  for (var j = 0u; j < kArms; j++) {
+    let weight = select(epsilonShare, epsilonShare + greedyShare, prefs[j] == maxValue);
+    weights[j] = weight;
+    sum += weight;
+  }
+  for (var j = 0u; j < kArms; j++) { probs[j] = weights[j] / sum; }
+  weightSum = sum;
+}
+
+// The loaded agent's policy: epsilon-greedy for a value-based group, else the softmax.
+fn currentPolicy() {
+  if (kValueStep && isValueGroup) { greedyPolicy(); } else { policy(invTemperature); }
 }
 
 // Inverse-CDF sampling on the weights; never returns an arm of weight zero.
@@ -188,6 +221,10 @@ var<private> entropyCoefficient: f32;
 var<private> epochs: u32;
 var<private> clipLow: f32;
 var<private> clipHigh: f32;
+var<private> isValueGroup: bool;
+var<private> epsilonShare: f32;
+var<private> greedyMass: f32;
+var<private> valueStepSize: f32;
 var<private> env: u32;
 var<private> offset: f32;
 var<private> scale: f32;
@@ -256,7 +293,13 @@ fn accumulatePolicyStats() {
   }
   acc[kAccExpected] += expected;
   acc[kAccRegret] += bestMean - expected;
-  acc[kAccEntropy] += log(weightSum) - weighted;
+  if (kValueStep && isValueGroup) {
+    var entropy = 0.0;
+    for (var j = 0u; j < kArms; j++) { if (probs[j] > 0.0) { entropy -= probs[j] * log(probs[j]); } }
+    acc[kAccEntropy] += entropy;
+  } else {
+    acc[kAccEntropy] += log(weightSum) - weighted;
+  }
   acc[kAccProbOptimal] += probs[optimalArm];
 }
 
@@ -355,11 +398,17 @@ fn addEntropyBonus(withStats: bool) {
 // their cost.
 fn takeStep(stepIndex: u32, withStats: bool) {
   if (isActive && healthy) {
-    if (kGeneralStep) { takeGeneralStep(stepIndex, withStats); } else { takePlainStep(stepIndex, withStats); }
+    if (kValueStep && isValueGroup) {
+      takeValueStep(stepIndex, withStats);
+    } else if (kGeneralStep) {
+      takeGeneralStep(stepIndex, withStats);
+    } else {
+      takePlainStep(stepIndex, withStats);
+    }
     if (!healthy) {
       atomicMin(&divergedAt[groupIndex], stepIndex);
     }
-    policy(invTemperature);
+    currentPolicy();
 
     if (withStats && healthy) { accumulatePolicyStats(); }
   }
@@ -374,6 +423,38 @@ fn takePlainStep(stepIndex: u32, withStats: bool) {
     prefs[j] = prefs[j] + coefficient * scoreDirection(j == sample.action, probs[j]);
     // abs(x) <= max finite f32 is false for inf and NaN alike.
     if (!(abs(prefs[j]) <= 3.4028234663852886e38)) { healthy = false; }
+  }
+}
+
+// Epsilon-greedy's step (AgentStepper's #takeValueStep): one sample from the epsilon-greedy
+// policy, then n(a) += 1 and Q(a) += (R - Q(a)) / n(a) (or valueStep (R - Q(a))) for that arm
+// alone. The statistics record Q(a) before the update as the baseline and R - Q(a) as the
+// advantage; the gradient slots stay 0.
+fn takeValueStep(stepIndex: u32, withStats: bool) {
+  let sample = drawSample(stepIndex, 0u, stepIndex);
+  var value = 0.0;
+  var count = 0.0;
+  for (var j = 0u; j < kArms; j++) {
+    if (j == sample.action) {
+      value = prefs[j];
+      count = counts[j] + 1.0;
+    }
+  }
+  let error = sample.reward - value;
+  let updated = value + select(error / count, valueStepSize * error, valueStepSize > 0.0);
+  for (var j = 0u; j < kArms; j++) {
+    if (j == sample.action) {
+      prefs[j] = updated;
+      counts[j] = count;
+    }
+  }
+  if (!(abs(updated) <= 3.4028234663852886e38)) { healthy = false; }
+  if (withStats) {
+    acc[kAccCount] += 1.0;
+    acc[kAccReward] += sample.reward;
+    acc[kAccOptimal] += select(0.0, 1.0, sample.action == optimalArm);
+    acc[kAccBaseline] += value;
+    acc[kAccAdvantage] += error;
   }
 }
 
@@ -524,6 +605,10 @@ fn main(
   epochs = groups[groupIndex].epochs;
   clipLow = groups[groupIndex].clipLow;
   clipHigh = groups[groupIndex].clipHigh;
+  isValueGroup = groups[groupIndex].policy == kPolicyEpsilonGreedy;
+  epsilonShare = groups[groupIndex].epsilonShare;
+  greedyMass = groups[groupIndex].greedyMass;
+  valueStepSize = groups[groupIndex].valueStep;
   env = groups[groupIndex].env;
   offset = groups[groupIndex].offset;
   scale = groups[groupIndex].scale;
@@ -546,8 +631,11 @@ fn main(
     for (var j = 0u; j < kArms; j++) { prefs[j] = state[j * stride + agentIndex]; }
     rewardMean = state[kArms * stride + agentIndex];
     ema = state[(kArms + 1u) * stride + agentIndex];
+    if (kValueStep && isValueGroup) {
+      for (var j = 0u; j < kArms; j++) { counts[j] = state[(kArms + 2u + j) * stride + agentIndex]; }
+    }
     loadArms();
-    policy(invTemperature);
+    currentPolicy();
   }
   bestMean = armMean[optimalArm];
 
@@ -587,5 +675,8 @@ fn main(
     for (var j = 0u; j < kArms; j++) { state[j * stride + agentIndex] = prefs[j]; }
     state[kArms * stride + agentIndex] = rewardMean;
     state[(kArms + 1u) * stride + agentIndex] = ema;
+    if (kValueStep && isValueGroup) {
+      for (var j = 0u; j < kArms; j++) { state[(kArms + 2u + j) * stride + agentIndex] = counts[j]; }
+    }
   }
 }

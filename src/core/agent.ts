@@ -8,7 +8,7 @@
  * steps count from 1. One call per agent-step yields the four words it needs.
  */
 import { normalFromU32Pair, philox4x32, uniformFromU32 } from './philox.ts';
-import { entropyOf, exactGradientVariance, sampleArm, scoreDirection, softmaxInto } from './policy.ts';
+import { entropyOf, entropyOfProbs, epsilonGreedyInto, exactGradientVariance, sampleArm, scoreDirection, softmaxInto } from './policy.ts';
 import { type Params, resolvedMeans } from './schema.ts';
 import { kAcc, kAdvantageEpsilon, kPurpose, recordBlocks } from './shared-constants.ts';
 
@@ -67,8 +67,19 @@ export interface StepConstants {
   epochs: number;
   clipLow: number;
   clipHigh: number;
-  /** isPlainStep: takeStep's one-sample path. */
+  /** Which step takeStep takes (`stepKind`). */
+  kind: StepKind;
+  /** kind 'plain': takeStep's one-sample path. */
   plain: boolean;
+  policy: Params['policy'];
+  /** epsilon-greedy: epsilon / k for every arm, 1 - epsilon for the greedy arms to share, and the value step (0: sample averages). */
+  epsilonShare: number;
+  greedyMass: number;
+  valueStep: number;
+  /** Every preference (epsilon-greedy: action value) before step 1. */
+  initialPref: number;
+  /** Words of state per agent beyond the preferences, reward mean and ema (`extraWords`). */
+  extraWords: number;
   invTemperature: number;
   baseline: Params['baseline'];
   baselineRate: number;
@@ -85,9 +96,35 @@ export interface StepConstants {
   means: Float32Array;
 }
 
+type StepParams = Pick<Params, 'policy' | 'batch' | 'advantageNorm' | 'entropy' | 'epochs'>;
+
 /** One sample, one update, nothing added: the step as the lesson writes it (and the fastest). */
-export function isPlainStep(params: Pick<Params, 'batch' | 'advantageNorm' | 'entropy' | 'epochs'>): boolean {
-  return params.batch === 1 && params.advantageNorm === 'none' && params.entropy === 0 && params.epochs === 1;
+export function isPlainStep(params: StepParams): boolean {
+  return params.policy === 'softmax' && params.batch === 1 && params.advantageNorm === 'none' && params.entropy === 0 && params.epochs === 1;
+}
+
+/**
+ * The three steps the engines compile: 'plain' (isPlainStep), 'general' (a softmax step with a
+ * batch, normalised advantages, an entropy bonus or PPO passes), 'value' (epsilon-greedy).
+ */
+export type StepKind = 'plain' | 'general' | 'value';
+
+export function stepKind(params: StepParams): StepKind {
+  if (params.policy === 'epsilon-greedy') return 'value';
+  return isPlainStep(params) ? 'plain' : 'general';
+}
+
+/**
+ * Words of per-agent state a group keeps beyond its k preferences, reward mean and ema, in this
+ * order: epsilon-greedy's k pull counts n(a) (its action values live in the preferences' place).
+ */
+export function extraWords(params: Pick<Params, 'policy' | 'arms'>): number {
+  return params.policy === 'epsilon-greedy' ? params.arms : 0;
+}
+
+/** What every preference starts at: 0, or epsilon-greedy's initial value estimate (f32). */
+export function initialPref(params: Pick<Params, 'policy' | 'initialValue'>): number {
+  return params.policy === 'epsilon-greedy' ? f32(params.initialValue) : 0;
 }
 
 export function stepConstants(params: Params): StepConstants {
@@ -104,7 +141,14 @@ export function stepConstants(params: Params): StepConstants {
     // Without clipping, bounds no ratio reaches (finite: WGSL may assume no infinities).
     clipLow: params.clip > 0 ? f32(1 - f32(params.clip)) : 0,
     clipHigh: params.clip > 0 ? f32(1 + f32(params.clip)) : 3.4028234663852886e38,
+    kind: stepKind(params),
     plain: isPlainStep(params),
+    policy: params.policy,
+    epsilonShare: f32(f32(params.epsilon) / params.arms),
+    greedyMass: f32(1 - f32(params.epsilon)),
+    valueStep: f32(params.valueStep),
+    initialPref: initialPref(params),
+    extraWords: extraWords(params),
     invTemperature,
     baseline: params.baseline,
     baselineRate: f32(params.baselineRate),
@@ -215,9 +259,11 @@ export class AgentStepper {
     this.bestMean = this.armMean[best];
   }
 
-  /** The policy at the agent's current preferences, into `weights`, `probs`, `weightSum`. */
+  /** The policy at the agent's current preferences (or action values), into `weights`, `probs`, `weightSum`. */
   policy(prefs: Float32Array, offset: number, c: StepConstants): void {
-    this.weightSum = softmaxInto(prefs, offset, this.arms, c.invTemperature, this.weights, this.probs);
+    this.weightSum = c.kind === 'value'
+      ? epsilonGreedyInto(prefs, offset, this.arms, c.epsilonShare, c.greedyMass, this.weights, this.probs)
+      : softmaxInto(prefs, offset, this.arms, c.invTemperature, this.weights, this.probs);
   }
 
   /**
@@ -282,14 +328,16 @@ export class AgentStepper {
    * batch, which first replays the batch's draws (counter-based: the same numbers) for mean and
    * sd. The entropy bonus adds the gradient of beta * H(pi) = -beta sum pi log pi:
    *   dH/dtheta_j = -(pi_j / T) (log pi_j + H).
-   * `stateIndex` addresses rewardMean/ema; `agent` keys the random numbers. With `measured`, the
-   * batch's sums and the gradient estimate are kept for `accumulateActionStats`.
+   * `stateIndex` addresses rewardMean/ema (and `extra`, `c.extraWords` words an agent); `agent`
+   * keys the random numbers. With `measured`, the batch's sums and the gradient estimate are kept
+   * for `accumulateActionStats`. An epsilon-greedy agent takes `#takeValueStep` instead.
    */
   takeStep(
     prefs: Float32Array,
     offset: number,
     rewardMean: Float32Array,
     ema: Float32Array,
+    extra: Float32Array,
     stateIndex: number,
     agent: number,
     step: number,
@@ -297,6 +345,10 @@ export class AgentStepper {
     measured = true,
   ): void {
     const k = this.arms;
+    if (c.kind === 'value') {
+      this.#takeValueStep(prefs, offset, rewardMean, ema, extra, stateIndex, agent, step, c);
+      return;
+    }
     if (c.plain) {
       // One sample, one update (accumulateActionStats reads the sample itself): a path of its own,
       // small enough for V8 to compile the engine's loop around it as one piece.
@@ -416,6 +468,40 @@ export class AgentStepper {
   }
 
   /**
+   * Epsilon-greedy's step: one arm drawn from the epsilon-greedy policy (`policy`, from the step's
+   * uniform as a softmax draws it, so a greedy and a softmax group share their random numbers),
+   * its reward, and the value update of that arm alone:
+   *   n(a) += 1,  Q(a) += (R - Q(a)) / n(a)   (sample average; with valueStep alpha: alpha (R - Q(a))).
+   * `prefs` hold the values Q, `extra` the counts n. baseline / advantage report Q(a) before the
+   * update and the prediction error R - Q(a); there is no policy gradient.
+   */
+  #takeValueStep(
+    values: Float32Array,
+    offset: number,
+    rewardMean: Float32Array,
+    ema: Float32Array,
+    counts: Float32Array,
+    stateIndex: number,
+    agent: number,
+    step: number,
+    c: StepConstants,
+  ): void {
+    this.#drawSample(rewardMean, ema, stateIndex, agent, step, 0, step, c);
+    const action = this.action;
+    const countAt = stateIndex * c.extraWords + action;
+    const value = values[offset + action];
+    const count = f32(counts[countAt] + 1);
+    const error = f32(this.reward - value);
+    const change = c.valueStep > 0 ? f32(c.valueStep * error) : f32(error / count);
+    const updated = f32(value + change);
+    values[offset + action] = updated;
+    counts[countAt] = count;
+    this.baseline = value;
+    this.advantage = error;
+    this.healthy = Math.abs(updated) <= 3.4028234663852886e38;
+  }
+
+  /**
    * Exact variance of the last sample's gradient estimate, given its reference baseline and
    * factor. Normalised (advantageNorm 'batch'), A' = s (A - m) = s f (R - (ref + m / f)): the same
    * estimator with the baseline moved by m / f and scaled by s f, taking the batch's m and s as
@@ -457,6 +543,10 @@ export class AgentStepper {
    * estimate and its exact variance as those of the update.
    */
   accumulateActionStats(record: Float64Array, base: number, c: StepConstants): void {
+    if (c.kind === 'value') {
+      this.#accumulateValueStats(record, base);
+      return;
+    }
     if (c.plain) {
       this.#accumulateSampleStats(record, base, c);
       return;
@@ -488,7 +578,17 @@ export class AgentStepper {
    * lr): for a measured general step the batch's mean, entropy term included.
    */
   stepGradient(j: number, c: StepConstants): number {
+    if (c.kind === 'value') return 0;
     return c.plain ? this.advantage * c.invTemperature * scoreDirection(j, this.action, this.probs) : this.gradient[j] / c.batch;
+  }
+
+  /** accumulateActionStats for a value step: its sample; no gradient (its slots stay 0). */
+  #accumulateValueStats(record: Float64Array, base: number): void {
+    record[base + kAcc.count] += 1;
+    record[base + kAcc.reward] += this.reward;
+    if (this.action === this.optimalArm) record[base + kAcc.optimal] += 1;
+    record[base + kAcc.baseline] += this.baseline;
+    record[base + kAcc.advantage] += this.advantage;
   }
 
   /** accumulateActionStats for a plain step: its one sample, under the policy it was drawn from. */
@@ -530,7 +630,7 @@ export class AgentStepper {
     }
     record[base + kAcc.expected] += expected;
     record[base + kAcc.regret] += this.bestMean - expected;
-    record[base + kAcc.entropy] += entropyOf(prefs, offset, k, c.invTemperature, probs, this.weightSum);
+    record[base + kAcc.entropy] += c.kind === 'value' ? entropyOfProbs(probs, k) : entropyOf(prefs, offset, k, c.invTemperature, probs, this.weightSum);
     record[base + kAcc.probOptimal] += probs[this.optimalArm];
   }
 }

@@ -7,7 +7,7 @@
  * Loop order: agents outer, a chunk of steps inner, as the GPU kernel runs; each agent's policy
  * after step t is its policy before step t + 1, so one softmax per agent-step serves both.
  */
-import { AgentStepper, armNormal } from './agent.ts';
+import { AgentStepper, armNormal, extraWords, initialPref } from './agent.ts';
 import { type ExperimentConfig, validateConfig } from './config.ts';
 import { type AgentState, type AgentStates, type Engine, type LiveParams, type Trajectory, checkRowEvery, windowRecorded } from './engine.ts';
 import type { ParamChange } from './groups.ts';
@@ -46,6 +46,8 @@ interface GroupState {
   prefs: Float32Array;
   rewardMean: Float32Array;
   ema: Float32Array;
+  /** `extraWords` per agent (epsilon-greedy's pull counts). */
+  extra: Float32Array;
   divergedAt: number;
   /** Sums of the row in progress, carried between `advance` calls. */
   pending: Float64Array;
@@ -100,9 +102,10 @@ export class CpuEngine implements Engine {
         agents,
         first,
         normals: shared ?? this.#makeNormals(first, agents),
-        prefs: new Float32Array(agents * k),
+        prefs: new Float32Array(agents * k).fill(initialPref(params)),
         rewardMean: new Float32Array(agents),
         ema: new Float32Array(agents).fill(Math.fround(params.baselineInit)),
+        extra: new Float32Array(agents * extraWords(params)),
         divergedAt: 0,
         pending: new Float64Array(this.#recordLength),
       };
@@ -204,7 +207,7 @@ export class CpuEngine implements Engine {
         // Only recorded rows measure; of those, 'last' rows measure their window's last step only.
         const recorded = rowRecorded[row] === 1;
         const measured = recorded && (!lastOnly || step % window === 0);
-        stepper.takeStep(group.prefs, prefsOffset, group.rewardMean, group.ema, agent, first + agent, step, c, measured);
+        stepper.takeStep(group.prefs, prefsOffset, group.rewardMean, group.ema, group.extra, agent, first + agent, step, c, measured);
         if (!stepper.healthy) {
           if (divergedAt === 0 || step < divergedAt) divergedAt = step;
           break;
@@ -256,12 +259,18 @@ export class CpuEngine implements Engine {
       throw new RangeError(`no agent ${agent} in group ${group}`);
     }
     const k = this.#arms;
-    return { prefs: state.prefs.slice(agent * k, (agent + 1) * k), rewardMean: state.rewardMean[agent], ema: state.ema[agent] };
+    const words = this.#live.constants[group].extraWords;
+    return {
+      prefs: state.prefs.slice(agent * k, (agent + 1) * k),
+      rewardMean: state.rewardMean[agent],
+      ema: state.ema[agent],
+      extra: state.extra.slice(agent * words, (agent + 1) * words),
+    };
   }
 
   async readAgents(group: number): Promise<AgentStates> {
     const state = this.#groups[group];
-    return { prefs: state.prefs.slice(), rewardMean: state.rewardMean.slice(), ema: state.ema.slice() };
+    return { prefs: state.prefs.slice(), rewardMean: state.rewardMean.slice(), ema: state.ema.slice(), extra: state.extra.slice() };
   }
 
   /** Overwrites a group's agent state (tests start CPU and GPU from one state this way). */
@@ -270,6 +279,7 @@ export class CpuEngine implements Engine {
     state.prefs.set(states.prefs);
     state.rewardMean.set(states.rewardMean);
     state.ema.set(states.ema);
+    state.extra.set(states.extra);
   }
 
   /** Sets the step counter (tests that run one step from a given state at step t use it). */

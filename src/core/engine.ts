@@ -44,6 +44,8 @@ export interface Trajectory {
   initialPrefs: Float32Array;
   initialRewardMean: number;
   initialEma: number;
+  /** The extra state before `firstStep` (`extraWords` words: epsilon-greedy's pull counts). */
+  initialExtra: Float32Array;
   /** The policy the action was drawn from (before the update). */
   probs: Float32Array;
   /** The uniform u in [0, 1) that drew the action (word 0 of the step's Philox call). */
@@ -54,8 +56,10 @@ export interface Trajectory {
   advantages: Float32Array;
   /** The gradient estimate (R - b) * (1[j = a] - pi_j) / T, without the learning rate. */
   gradients: Float32Array;
-  /** Preferences after the update. */
+  /** Preferences after the update (epsilon-greedy: the action values Q). */
   prefs: Float32Array;
+  /** The extra state after each step, step-major (`extraWords` words a step; none for softmax). */
+  extras: Float32Array;
   /** The baselines' state after each step: the mean of all rewards so far, and the ema. */
   rewardMeans: Float32Array;
   emas: Float32Array;
@@ -65,9 +69,12 @@ export interface Trajectory {
 
 /** One agent's state in an engine (what `readAgent` copies out). */
 export interface AgentState {
+  /** Preferences (epsilon-greedy: action values). */
   prefs: Float32Array;
   rewardMean: number;
   ema: number;
+  /** The group's `extraWords` words of further state (epsilon-greedy: pull counts); empty for softmax. */
+  extra: Float32Array;
 }
 
 /** The full state of a group's agents (for export and for engine-to-engine checks). */
@@ -78,6 +85,8 @@ export interface AgentStates {
   rewardMean: Float32Array;
   /** The exponential baseline. */
   ema: Float32Array;
+  /** agents x `extraWords` further words, agent-major (epsilon-greedy: pull counts per arm). */
+  extra: Float32Array;
 }
 
 export interface Engine {

@@ -1,5 +1,5 @@
 /**
- * Softmax-policy math for one agent, in f32 steps (`Math.fround`) exactly as the WGSL kernel
+ * Policy math for one agent (softmax, and the epsilon-greedy contrast), in f32 steps (`Math.fround`) exactly as the WGSL kernel
  * does them, so the CPU engine can stand in for the GPU as an oracle.
  */
 
@@ -29,6 +29,45 @@ export function softmaxInto(
   }
   for (let j = 0; j < arms; j++) probs[j] = f32(weights[j] / sum);
   return sum;
+}
+
+/**
+ * The epsilon-greedy policy at action values values[offset .. offset+k): each arm gets
+ * epsilon / k, and the greedy arms (those equal to the highest value) share 1 - epsilon evenly
+ * (`epsilonShare` = f32(epsilon / k), `greedyMass` = f32(1 - epsilon)). Writes the weights and
+ * probabilities as `softmaxInto` does and returns the weights' sum, so `sampleArm` draws from it
+ * exactly as from a softmax: with u below epsilon's share of the cumulative weight the draw is
+ * the uniform explore, else the greedy arm.
+ */
+export function epsilonGreedyInto(
+  values: Float32Array,
+  offset: number,
+  arms: number,
+  epsilonShare: number,
+  greedyMass: number,
+  weights: Float32Array,
+  probs: Float32Array,
+): number {
+  let max = values[offset];
+  for (let j = 1; j < arms; j++) if (values[offset + j] > max) max = values[offset + j];
+  let ties = 0;
+  for (let j = 0; j < arms; j++) if (values[offset + j] === max) ties++;
+  const greedyShare = f32(greedyMass / ties);
+  let sum = 0;
+  for (let j = 0; j < arms; j++) {
+    const weight = values[offset + j] === max ? f32(epsilonShare + greedyShare) : epsilonShare;
+    weights[j] = weight;
+    sum = f32(sum + weight);
+  }
+  for (let j = 0; j < arms; j++) probs[j] = f32(weights[j] / sum);
+  return sum;
+}
+
+/** Entropy in nats of a probability vector: -sum_j pi_j log pi_j over the arms with pi_j > 0. */
+export function entropyOfProbs(probs: ArrayLike<number>, arms: number): number {
+  let entropy = 0;
+  for (let j = 0; j < arms; j++) if (probs[j] > 0) entropy -= probs[j] * Math.log(probs[j]);
+  return entropy;
 }
 
 /**

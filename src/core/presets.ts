@@ -135,6 +135,43 @@ export const kPresets: readonly Preset[] = Object.freeze([
       { lr: 0.4, baseline: 'none' },
     ],
   ),
+  preset(
+    'value-vs-policy',
+    'Value-based against policy-based on the same testbed: epsilon-greedy (epsilon 0.1) beside a softmax policy gradient.',
+    'Epsilon-greedy learns faster at first: a sample average of each arm is a quick guess of the best one. ' +
+      'But it keeps exploring, so P(best arm) can never pass 1 - 0.9 epsilon = 0.91, and its entropy stays at a floor. ' +
+      'The policy gradient starts slower, overtakes it by step 300 and keeps sharpening its softmax towards the best arm.',
+    {
+      arms: 10, env: 'gaussian', offset: 0, spread: 1, noise: 1,
+      lr: 0.1, baseline: 'average-inclusive', epsilon: 0.1,
+      steps: 1000, agents: 2000,
+    },
+    [{ policy: 'epsilon-greedy' }, { policy: 'softmax' }],
+  ),
+  preset(
+    'epsilon-greedy',
+    'Sutton & Barto figure 2.2: epsilon-greedy with epsilon 0.1, 0.01 and 0 (greedy) on the 10-armed testbed.',
+    'Greedy agents lock onto the first arm that looks good and choose the best one only about a third of the time. ' +
+      'Epsilon 0.1 finds the best arm fastest (about 80% by step 1000) but never passes 91%; epsilon 0.01 climbs slowly, ' +
+      'and would pass it in the long run.',
+    {
+      arms: 10, env: 'gaussian', offset: 0, spread: 1, noise: 1, policy: 'epsilon-greedy',
+      steps: 1000, agents: 2000,
+    },
+    [{ epsilon: 0.1 }, { epsilon: 0.01 }, { epsilon: 0 }],
+  ),
+  preset(
+    'optimistic-values',
+    'Sutton & Barto figure 2.3: a greedy agent with optimistic initial values (Q0 = 5) against epsilon-greedy (0.1), both with step size 0.1.',
+    'Every estimate starts far above any reward, so each pull disappoints and the greedy agent moves on: it tries ' +
+      'every arm many times before it settles. It starts worse, then passes epsilon-greedy, because once it has ' +
+      'settled it no longer wastes one step in ten on exploring.',
+    {
+      arms: 10, env: 'gaussian', offset: 0, spread: 1, noise: 1, policy: 'epsilon-greedy', valueStep: 0.1,
+      steps: 1000, agents: 2000,
+    },
+    [{ epsilon: 0, initialValue: 5 }, { epsilon: 0.1, initialValue: 0 }],
+  ),
 ]);
 
 /** The preset the page opens on when the link names none. */

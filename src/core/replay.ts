@@ -3,7 +3,7 @@
  * either engine (live changes are applied at the step they took effect), so that one agent can be
  * followed, or a few thousand searched, without reading the population back.
  */
-import { AgentStepper, type StepConstants, armNormal, stepConstants } from './agent.ts';
+import { AgentStepper, type StepConstants, armNormal, extraWords, initialPref, stepConstants } from './agent.ts';
 import { type ExperimentConfig, resolveGroups } from './config.ts';
 import type { Trajectory, TrajectoryPhase } from './engine.ts';
 import type { ParamChange } from './groups.ts';
@@ -69,14 +69,17 @@ export function replayAgent(
   const normals = agentNormals(seed, agent, k, stepper.words);
   const firstStep = Math.max(1, Math.min(Math.floor(fromStep), steps));
   const kept = Math.max(0, steps - firstStep + 1);
-  const prefs = new Float32Array(k);
+  const prefs = new Float32Array(k).fill(initialPref(phases[0].params));
   const rewardMean = new Float32Array(1);
   const ema = new Float32Array(1).fill(Math.fround(phases[0].params.baselineInit));
+  const words = extraWords(phases[0].params);
+  const extra = new Float32Array(words);
   const out: Trajectory = {
     group, agent, arms: k, steps, firstStep,
     initialPrefs: new Float32Array(k),
     initialRewardMean: rewardMean[0],
     initialEma: ema[0],
+    initialExtra: extra.slice(),
     probs: new Float32Array(kept * k),
     uniforms: new Float32Array(kept),
     actions: new Uint8Array(kept),
@@ -85,12 +88,13 @@ export function replayAgent(
     advantages: new Float32Array(kept),
     gradients: new Float32Array(kept * k),
     prefs: new Float32Array(kept * k),
+    extras: new Float32Array(kept * words),
     rewardMeans: new Float32Array(kept),
     emas: new Float32Array(kept),
     phases: [],
   };
   // The step's uniform drawn again as takeStep draws it, into words of our own.
-  const words = new Uint32Array(4);
+  const draw = new Uint32Array(4);
   let phase = -1;
   let constants = phases[0].constants;
   for (let step = 1; step <= steps; step++) {
@@ -109,20 +113,22 @@ export function replayAgent(
       out.initialPrefs.set(prefs);
       out.initialRewardMean = rewardMean[0];
       out.initialEma = ema[0];
+      out.initialExtra.set(extra);
     }
     stepper.policy(prefs, 0, constants);
-    stepper.takeStep(prefs, 0, rewardMean, ema, 0, agent, step, constants, step >= firstStep);
+    stepper.takeStep(prefs, 0, rewardMean, ema, extra, 0, agent, step, constants, step >= firstStep);
     if (step < firstStep) continue;
     const t = step - firstStep;
     out.probs.set(stepper.probs, t * k);
-    philox4x32(step, kPurpose.step, 0, 0, seed, agent, words);
-    out.uniforms[t] = uniformFromU32(words[0]);
+    philox4x32(step, kPurpose.step, 0, 0, seed, agent, draw);
+    out.uniforms[t] = uniformFromU32(draw[0]);
     out.actions[t] = stepper.action;
     out.rewards[t] = stepper.reward;
     out.baselines[t] = stepper.baseline;
     out.advantages[t] = stepper.advantage;
     for (let j = 0; j < k; j++) out.gradients[t * k + j] = stepper.stepGradient(j, constants);
     out.prefs.set(prefs, t * k);
+    out.extras.set(extra, t * words);
     out.rewardMeans[t] = rewardMean[0];
     out.emas[t] = ema[0];
   }
@@ -149,10 +155,12 @@ export function probOptimalAfter(
   const prefs = new Float32Array(k);
   const rewardMean = new Float32Array(1);
   const ema = new Float32Array(1);
+  const extra = new Float32Array(extraWords(phases[0].params));
   const out = new Float32Array(Math.max(0, to - from));
   for (let agent = from; agent < to; agent++) {
     const normals = agentNormals(seed, agent, k, stepper.words);
-    prefs.fill(0);
+    prefs.fill(initialPref(phases[0].params));
+    extra.fill(0);
     rewardMean[0] = 0;
     ema[0] = Math.fround(phases[0].params.baselineInit);
     for (let p = 0; p < phases.length; p++) {
@@ -161,7 +169,7 @@ export function probOptimalAfter(
       const end = p + 1 < phases.length ? phases[p + 1].fromStep - 1 : step;
       for (let s = phases[p].fromStep; s <= end; s++) {
         stepper.policy(prefs, 0, constants);
-        stepper.takeStep(prefs, 0, rewardMean, ema, 0, agent, s, constants, false);
+        stepper.takeStep(prefs, 0, rewardMean, ema, extra, 0, agent, s, constants, false);
       }
     }
     stepper.policy(prefs, 0, phases[phases.length - 1].constants);

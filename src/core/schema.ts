@@ -15,6 +15,9 @@ export type WindowStats = (typeof kWindowStats)[number];
 export const kBaselineStarts = ['first-reward', 'init'] as const;
 export type BaselineStart = (typeof kBaselineStarts)[number];
 
+export const kPolicies = ['softmax', 'epsilon-greedy'] as const;
+export type PolicyKind = (typeof kPolicies)[number];
+
 export const kAdvantageNorms = ['none', 'batch'] as const;
 export type AdvantageNorm = (typeof kAdvantageNorms)[number];
 
@@ -35,6 +38,10 @@ export interface Params {
   seed: number;
   window: number;
   windowStats: WindowStats;
+  policy: PolicyKind;
+  epsilon: number;
+  initialValue: number;
+  valueStep: number;
   lr: number;
   temperature: number;
   baseline: BaselineMode;
@@ -147,6 +154,26 @@ export const kParamSpecs: readonly ParamSpec[] = [
     key: 'windowStats', label: 'Row statistics', type: 'enum', options: kWindowStats, defaultValue: 'mean',
     unit: '', scope: 'run', live: false,
     help: "mean: a row averages all the steps of its window; last: a row holds its window's last step only, which costs a window's worth less work.",
+  },
+  {
+    key: 'policy', label: 'Policy', type: 'enum', options: kPolicies, defaultValue: 'softmax',
+    unit: '', scope: 'group', live: false,
+    help: 'softmax: pi = softmax(theta / T), learned by the policy gradient (REINFORCE); epsilon-greedy: value-based, the arm of the highest estimated value Q(a), or with probability epsilon a uniformly random arm (learning rate, temperature, baseline and the other policy-gradient keys do not apply).',
+  },
+  {
+    key: 'epsilon', label: 'Epsilon', type: 'float', min: 0, max: 1, defaultValue: 0.1,
+    slider: 'linear', unit: '', scope: 'group', live: false,
+    help: 'epsilon-greedy: the probability of exploring, i.e. of a uniformly random arm instead of the greedy one (ties between greedy arms split evenly).',
+  },
+  {
+    key: 'initialValue', label: 'Initial value', type: 'float', min: -1e6, max: 1e6, defaultValue: 0,
+    slider: 'linear', unit: 'reward', scope: 'group', live: false,
+    help: "epsilon-greedy: every arm's value estimate Q before it is tried; set above any reward ('optimistic'), it makes even a greedy agent try each arm.",
+  },
+  {
+    key: 'valueStep', label: 'Value step size', type: 'float', min: 0, max: 1, defaultValue: 0,
+    slider: 'linear', unit: '', scope: 'group', live: false,
+    help: 'epsilon-greedy: 0 keeps sample averages, Q(a) += (R - Q(a)) / n(a); a value alpha > 0 updates Q(a) += alpha (R - Q(a)), which remembers an optimistic start for longer.',
   },
   {
     key: 'lr', label: 'Learning rate', type: 'float', min: 1e-4, max: 100, defaultValue: 0.1,
@@ -426,6 +453,11 @@ export function checkCrossFields(params: Params, prefix: string): FieldError[] {
       field: 'armNames', // shared: never a group's field
       message: `needs one name per arm (arms=${params.arms}), got ${params.armNames.length}`,
     });
+  }
+  if (params.policy === 'epsilon-greedy') {
+    // A value-based agent takes one sample and one value update per step: no batches, no passes.
+    if (params.batch !== 1) errors.push({ field: `${prefix}batch`, message: `must be 1 with policy epsilon-greedy (one sample per step), got ${params.batch}` });
+    if (params.epochs !== 1) errors.push({ field: `${prefix}epochs`, message: `must be 1 with policy epsilon-greedy (PPO passes are a policy-gradient method), got ${params.epochs}` });
   }
   if (params.env !== 'gaussian' && params.means.length > 0) {
     if (params.means.length !== params.arms) {

@@ -2,10 +2,10 @@
  * The numbers the CPU engine and the WGSL kernels must agree on, defined once. The shader
  * composer (src/gpu/shaders.ts, `kWgslConstants`) writes each of them into the WGSL as a `const`
  * line, named as here: plain names as they are, the keys of `kAcc`, `kPurpose`, `kBaselineCode`,
- * `kEnvCode` and `kAdvantageNormCode` with their prefix (`kAcc.reward` is `kAccReward`, `kBaselineCode['average-inclusive']`
+ * `kEnvCode`, `kAdvantageNormCode` and `kPolicyCode` with their prefix (`kAcc.reward` is `kAccReward`, `kBaselineCode['average-inclusive']`
  * is `kBaselineAverageInclusive`).
  */
-import type { AdvantageNorm, BaselineMode, EnvKind } from './schema.ts';
+import type { AdvantageNorm, BaselineMode, EnvKind, PolicyKind } from './schema.ts';
 
 /** Invocations per workgroup of the agent kernel: agents are placed in blocks of this many. */
 export const kWorkgroupSize = 64;
@@ -59,3 +59,4 @@ export const kEnvCode = { gaussian: 0, fixed: 1, bernoulli: 2 } as const satisfi
 /** Added to a batch's advantage standard deviation before dividing by it (advantageNorm 'batch'); WGSL gets it as an f32 const. */
 export const kAdvantageEpsilon = 1e-8;
 export const kAdvantageNormCode = { none: 0, batch: 1 } as const satisfies Record<AdvantageNorm, number>;
+export const kPolicyCode = { softmax: 0, 'epsilon-greedy': 1 } as const satisfies Record<PolicyKind, number>;

@@ -3,7 +3,7 @@
  * preferences, then the reward mean, then the ema), each group's parameters, and the step at
  * which each group diverged. Agent state leaves the GPU only through `read` (export, checks).
  */
-import type { StepConstants } from '../core/agent.ts';
+import { type StepConstants, extraWords, initialPref } from '../core/agent.ts';
 import type { AgentState, AgentStates } from '../core/engine.ts';
 import type { Params } from '../core/schema.ts';
 import { kMaxGroups, kWorkgroupSize } from '../core/shared-constants.ts';
@@ -19,7 +19,10 @@ function storageBuffer(device: GPUDevice, label: string, size: number, extraUsag
 }
 
 export class AgentBuffers {
-  /** Planes of `plan.stateStride` floats: preferences of arm j at [j * stride + agent], reward mean, ema. */
+  /**
+   * Planes of `plan.stateStride` floats: preferences of arm j at [j * stride + agent], reward
+   * mean, ema, then the extra words (`extraWords`; plane k + 2 + w).
+   */
   readonly state: GPUBuffer;
   /** One GroupParams struct per group (read by the agent kernel). */
   readonly groups: GPUBuffer;
@@ -30,19 +33,25 @@ export class AgentBuffers {
   readonly #groupData = new ArrayBuffer(kMaxGroups * kGroupParamsBytes);
   /** Groups whose agents stand still (they diverged). */
   readonly #halted: boolean[];
+  /** Per group, its `extraWords`. */
+  readonly #extraWords: number[];
 
   constructor(device: GPUDevice, plan: GpuPlan, params: readonly Params[], constants: readonly StepConstants[]) {
     this.#device = device;
     this.#plan = plan;
     this.#halted = plan.placements.map(() => false);
+    this.#extraWords = params.map(extraWords);
     const S = GPUBufferUsage;
     this.state = storageBuffer(device, 'AgentBuffers.state', plan.stateBytes, S.COPY_DST | S.COPY_SRC);
     this.groups = storageBuffer(device, 'AgentBuffers.groups', this.#groupData.byteLength, S.COPY_DST);
     this.divergedAt = storageBuffer(device, 'AgentBuffers.divergedAt', kMaxGroups * 4, S.COPY_DST | S.COPY_SRC);
     constants.forEach((c, g) => this.writeGroup(g, c));
     device.queue.writeBuffer(this.divergedAt, 0, new Uint32Array(kMaxGroups).fill(kNeverDiverged));
+    // The buffer starts zeroed: only other starting values are written.
     params.forEach((p, g) => {
       if (p.baselineInit !== 0) this.#writePlane(g, plan.arms + 1, new Float32Array(p.agents).fill(p.baselineInit));
+      const pref = initialPref(p);
+      if (pref !== 0) for (let j = 0; j < plan.arms; j++) this.#writePlane(g, j, new Float32Array(p.agents).fill(pref));
     });
   }
 
@@ -67,31 +76,40 @@ export class AgentBuffers {
     this.#device.queue.writeBuffer(this.state, this.#planeOffset(group, plane), values);
   }
 
-  /** Copies `group`'s agents out, preferences agent-major. */
+  /** Planes of group `g`'s state: its k preferences, reward mean, ema and its own extra words. */
+  #planes(group: number): number {
+    return this.#plan.arms + 2 + this.#extraWords[group];
+  }
+
+  /** Copies `group`'s agents out, preferences (and extra words) agent-major. */
   async read(group: number, pool: ReadbackPool): Promise<AgentStates> {
     const k = this.#plan.arms;
     const n = this.#plan.placements[group].agents;
+    const words = this.#extraWords[group];
+    const planeCount = this.#planes(group);
     const planeBytes = n * 4;
-    const staging = pool.acquire(planeBytes * (k + 2));
+    const staging = pool.acquire(planeBytes * planeCount);
     const encoder = this.#device.createCommandEncoder({ label: 'AgentBuffers.read' });
-    for (let plane = 0; plane < k + 2; plane++) {
+    for (let plane = 0; plane < planeCount; plane++) {
       encoder.copyBufferToBuffer(this.state, this.#planeOffset(group, plane), staging, plane * planeBytes, planeBytes);
     }
     this.#device.queue.submit([encoder.finish()]);
-    await staging.mapAsync(GPUMapMode.READ, 0, planeBytes * (k + 2));
+    await staging.mapAsync(GPUMapMode.READ, 0, planeBytes * planeCount);
     try {
-      const planes = new Float32Array(staging.getMappedRange(0, planeBytes * (k + 2)));
+      const planes = new Float32Array(staging.getMappedRange(0, planeBytes * planeCount));
       const prefs = new Float32Array(n * k);
       for (let j = 0; j < k; j++) for (let i = 0; i < n; i++) prefs[i * k + j] = planes[j * n + i];
-      return { prefs, rewardMean: planes.slice(k * n, (k + 1) * n), ema: planes.slice((k + 1) * n, (k + 2) * n) };
+      const extra = new Float32Array(n * words);
+      for (let w = 0; w < words; w++) for (let i = 0; i < n; i++) extra[i * words + w] = planes[(k + 2 + w) * n + i];
+      return { prefs, rewardMean: planes.slice(k * n, (k + 1) * n), ema: planes.slice((k + 1) * n, (k + 2) * n), extra };
     } finally {
       pool.release(staging);
     }
   }
 
   /**
-   * Copies one agent out: its word of each of the k + 2 planes (one 4-byte copy each), so an
-   * inspector's check costs k + 2 words, not the group.
+   * Copies one agent out: its word of each of its group's planes (one 4-byte copy each), so an
+   * inspector's check costs k + 2 words (and the extra ones), not the group.
    */
   async readAgent(group: number, agent: number, pool: ReadbackPool): Promise<AgentState> {
     const k = this.#plan.arms;
@@ -99,17 +117,18 @@ export class AgentBuffers {
     if (!placement || !Number.isInteger(agent) || agent < 0 || agent >= placement.agents) {
       throw new RangeError(`no agent ${agent} in group ${group}`);
     }
-    const bytes = (k + 2) * 4;
+    const planeCount = this.#planes(group);
+    const bytes = planeCount * 4;
     const staging = pool.acquire(bytes);
     const encoder = this.#device.createCommandEncoder({ label: 'AgentBuffers.readAgent' });
-    for (let plane = 0; plane < k + 2; plane++) {
+    for (let plane = 0; plane < planeCount; plane++) {
       encoder.copyBufferToBuffer(this.state, this.#planeOffset(group, plane) + agent * 4, staging, plane * 4, 4);
     }
     this.#device.queue.submit([encoder.finish()]);
     await staging.mapAsync(GPUMapMode.READ, 0, bytes);
     try {
       const words = new Float32Array(staging.getMappedRange(0, bytes).slice(0));
-      return { prefs: words.slice(0, k), rewardMean: words[k], ema: words[k + 1] };
+      return { prefs: words.slice(0, k), rewardMean: words[k], ema: words[k + 1], extra: words.slice(k + 2) };
     } finally {
       pool.release(staging);
     }
@@ -119,6 +138,7 @@ export class AgentBuffers {
   write(group: number, states: AgentStates): void {
     const k = this.#plan.arms;
     const n = this.#plan.placements[group].agents;
+    const words = this.#extraWords[group];
     const plane = new Float32Array(n);
     for (let j = 0; j < k; j++) {
       for (let i = 0; i < n; i++) plane[i] = states.prefs[i * k + j];
@@ -126,6 +146,10 @@ export class AgentBuffers {
     }
     this.#writePlane(group, k, Float32Array.from(states.rewardMean));
     this.#writePlane(group, k + 1, Float32Array.from(states.ema));
+    for (let w = 0; w < words; w++) {
+      for (let i = 0; i < n; i++) plane[i] = states.extra[i * words + w];
+      this.#writePlane(group, k + 2 + w, plane);
+    }
   }
 
   destroy(): void {

@@ -64,7 +64,14 @@ export class AgentStepKernel {
       compute: {
         module,
         entryPoint: 'main',
-        constants: { kArms: k, kStats: stats ? 1 : 0, kLastStepRows: plan.lastStepRows ? 1 : 0, kGeneralStep: plan.generalStep ? 1 : 0, kRecordsPerWorkgroup: plan.recordsPerWorkgroup },
+        constants: {
+          kArms: k,
+          kStats: stats ? 1 : 0,
+          kLastStepRows: plan.lastStepRows ? 1 : 0,
+          kGeneralStep: plan.generalStep ? 1 : 0,
+          kValueStep: plan.valueStep ? 1 : 0,
+          kRecordsPerWorkgroup: plan.recordsPerWorkgroup,
+        },
       },
     });
     // Steps of rows nobody records run without statistics, so a run with them has both.

@@ -4,13 +4,14 @@
  */
 import type { StepConstants } from '../core/agent.ts';
 import { kMaxArms } from '../core/schema.ts';
-import { kAdvantageNormCode, kBaselineCode, kEnvCode, kMaxGroups } from '../core/shared-constants.ts';
+import { kAdvantageNormCode, kBaselineCode, kEnvCode, kMaxGroups, kPolicyCode } from '../core/shared-constants.ts';
 
-export const kGroupParamsBytes = 24 * 4 + kMaxArms * 4;
+export const kGroupParamsBytes = 28 * 4 + kMaxArms * 4;
 export const kGroupParamsFields = [
   'lrOverTemperature', 'invTemperature', 'baseline', 'baselineRate', 'baselineInit', 'env', 'offset',
   'scale', 'spread', 'rewardSd', 'agents', 'firstWorkgroup', 'workgroups', 'halted', 'baselineFromFirstReward', 'batch',
-  'advantageNorm', 'lrOverTemperatureBatch', 'lrEntropy', 'entropy', 'epochs', 'clipLow', 'clipHigh', 'pad0', 'means',
+  'advantageNorm', 'lrOverTemperatureBatch', 'lrEntropy', 'entropy', 'epochs', 'clipLow', 'clipHigh', 'policy', 'epsilonShare',
+  'greedyMass', 'valueStep', 'pad0', 'means',
 ] as const;
 
 export const kStepUniformsBytes = 12 * 4;
@@ -60,8 +61,12 @@ export function packGroupParams(
   u(20, c.epochs);
   f(21, c.clipLow);
   f(22, c.clipHigh);
-  u(23, 0);
-  for (let j = 0; j < kMaxArms; j++) f(24 + j, j < c.means.length ? c.means[j] : 0);
+  u(23, kPolicyCode[c.policy]);
+  f(24, c.epsilonShare);
+  f(25, c.greedyMass);
+  f(26, c.valueStep);
+  u(27, 0);
+  for (let j = 0; j < kMaxArms; j++) f(28 + j, j < c.means.length ? c.means[j] : 0);
 }
 
 export interface StepUniforms {

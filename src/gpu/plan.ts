@@ -4,7 +4,7 @@
  * dispatch produces, and how a run of steps splits into dispatches. Pure, so tests check it in
  * Node for any device limits.
  */
-import { isPlainStep } from '../core/agent.ts';
+import { extraWords, stepKind } from '../core/agent.ts';
 import { type ExperimentConfig, resolveGroups } from '../core/config.ts';
 import { ConfigError } from '../core/schema.ts';
 import { kWorkgroupSize, recordLength } from '../core/shared-constants.ts';
@@ -52,6 +52,13 @@ export interface GpuPlan {
    * with the general step (kGeneralStep). Without, only the plain one-sample step is compiled.
    */
   generalStep: boolean;
+  /** Some group is epsilon-greedy: the kernel is built with the value step (kValueStep). */
+  valueStep: boolean;
+  /**
+   * Planes of the state buffer: k preferences, the reward mean, the ema, then the most
+   * `extraWords` any group keeps (a group uses the first of them it needs).
+   */
+  statePlanes: number;
   maxStepsPerDispatch: number;
   rowsPerDispatch: number;
   placements: readonly GroupPlacement[];
@@ -97,14 +104,16 @@ export function planGpuRun(config: ExperimentConfig, traits: DeviceTraits, optio
   const workgroupCount = firstWorkgroup;
   const stateStride = workgroupCount * kWorkgroupSize;
   const statCount = recordLength(k);
+  const groups = resolveGroups(config);
+  const statePlanes = k + 2 + Math.max(...groups.map(extraWords));
 
   const bindingLimit = Math.min(traits.maxStorageBufferBindingSize, traits.maxBufferSize);
-  const stateBytes = stateStride * (k + 2) * 4;
+  const stateBytes = stateStride * statePlanes * 4;
   if (stateBytes > bindingLimit) {
-    const most = Math.floor(bindingLimit / ((k + 2) * 4) / kWorkgroupSize) * kWorkgroupSize;
+    const most = Math.floor(bindingLimit / (statePlanes * 4) / kWorkgroupSize) * kWorkgroupSize;
     throw new ConfigError([{
       field: 'agents',
-      message: `${stateStride} agents x ${k} arms need ${mib(stateBytes)} of agent state; this GPU allows ${mib(bindingLimit)} per buffer, so at most ${most} agents in all groups together`,
+      message: `${stateStride} agents x ${statePlanes} words of state (${k} arms) need ${mib(stateBytes)}; this GPU allows ${mib(bindingLimit)} per buffer, so at most ${most} agents in all groups together`,
     }]);
   }
   const partialsLimit = Math.min(bindingLimit, options.partialsBudgetBytes ?? kPartialsBudgetBytes);
@@ -128,7 +137,9 @@ export function planGpuRun(config: ExperimentConfig, traits: DeviceTraits, optio
     window: config.params.window,
     withStats,
     lastStepRows: config.params.windowStats === 'last',
-    generalStep: resolveGroups(config).some((g) => !isPlainStep(g)),
+    generalStep: groups.some((g) => stepKind(g) === 'general'),
+    valueStep: groups.some((g) => stepKind(g) === 'value'),
+    statePlanes,
     maxStepsPerDispatch: Math.max(1, Math.floor(options.maxStepsPerDispatch ?? 256)),
     rowsPerDispatch: Math.max(1, Math.min(options.maxRowsPerDispatch ?? 16, rowsFitting(recordsPerWorkgroup))),
     placements,

@@ -18,6 +18,7 @@ import {
   kEnvCode,
   kAdvantageEpsilon,
   kAdvantageNormCode,
+  kPolicyCode,
   kHistogramBins,
   kMaxGroups,
   kPurpose,
@@ -55,6 +56,7 @@ export const kWgslConstants: ReadonlyMap<string, number> = new Map([
   ...prefixed('kBaseline', kBaselineCode),
   ...prefixed('kEnv', kEnvCode),
   ...prefixed('kAdvantageNorm', kAdvantageNormCode),
+  ...prefixed('kPolicy', kPolicyCode),
 ]);
 
 /** The shared f32 constants by their WGSL names. */

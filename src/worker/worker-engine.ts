@@ -187,7 +187,12 @@ export class WorkerEngine implements Engine {
       }
       return out;
     };
-    return { prefs: concat(parts.map((p) => p.prefs)), rewardMean: concat(parts.map((p) => p.rewardMean)), ema: concat(parts.map((p) => p.ema)) };
+    return {
+      prefs: concat(parts.map((p) => p.prefs)),
+      rewardMean: concat(parts.map((p) => p.rewardMean)),
+      ema: concat(parts.map((p) => p.ema)),
+      extra: concat(parts.map((p) => p.extra)),
+    };
   }
 
   async readAgent(group: number, agent: number): Promise<AgentState> {

@@ -26,6 +26,7 @@ describe('presets', () => {
     expect(presetNames()).toEqual([
       'baseline-on-off', 'lesson-mini-challenge', 'mistake-high-variance', 'mistake-no-baseline',
       'mistake-lr-too-high', 'mistake-reward-scale', 'ppo-clip', 'testbed', 'testbed-baseline',
+      'value-vs-policy', 'epsilon-greedy', 'optimistic-values',
     ]);
     expect(presetNames()).toContain(kLandingPreset);
     for (const preset of kPresets) {
@@ -170,6 +171,24 @@ describe('what each preset shows', () => {
     expect(reinforce('prob_optimal_p10')).toBeGreaterThan(0.9); // ~0.98
     const [early, , earlyClipped] = await finalRows('ppo-clip', agents, 20);
     expect(earlyClipped('mean_prob_optimal') - early('mean_prob_optimal')).toBeGreaterThan(8 * worstSe(agents)); // 0.84 vs 0.70 at step 20
+  });
+
+  it('value-vs-policy: epsilon-greedy leads at step 50, the policy gradient at step 1000; greedy P(best) stays under 0.91', async () => {
+    const agents = 4000;
+    const [greedyEarly, softmaxEarly] = await finalRows('value-vs-policy', agents, 50);
+    const se = Math.SQRT2 * worstSe(agents);
+    expect(greedyEarly('mean_prob_optimal') - softmaxEarly('mean_prob_optimal')).toBeGreaterThan(4 * se); // ~0.4 vs ~0.2
+    const [greedy, softmax] = await finalRows('value-vs-policy', agents);
+    expect(softmax('mean_prob_optimal') - greedy('mean_prob_optimal')).toBeGreaterThan(4 * se); // ~0.86 vs ~0.79
+    // Exact: with epsilon 0.1 over 10 arms no arm can have more than 0.9 + 0.01.
+    expect(greedy('mean_prob_optimal')).toBeLessThanOrEqual(0.91 + 1e-6);
+    expect(greedy('mean_entropy')).toBeGreaterThan(softmax('mean_entropy'));
+  });
+
+  it('optimistic-values: the optimistic greedy agent passes epsilon-greedy by step 1000', async () => {
+    const agents = 2000;
+    const [optimistic, realistic] = await finalRows('optimistic-values', agents);
+    expect(optimistic('mean_prob_optimal') - realistic('mean_prob_optimal')).toBeGreaterThan(4 * Math.SQRT2 * worstSe(agents)); // ~0.86 vs ~0.76
   });
 
   it('mistake-reward-scale: x1 learns, x1000 collapses, x0.0001 does not move', async () => {

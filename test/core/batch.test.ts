@@ -25,7 +25,7 @@ function firstStep(p: Params, agent: number, prefs: number[]) {
   stepper.loadArms(c, null, 0);
   stepper.policy(theta, 0, c);
   const probs = Array.from(stepper.probs);
-  stepper.takeStep(theta, 0, new Float32Array(1), new Float32Array(1), 0, agent, 1, c);
+  stepper.takeStep(theta, 0, new Float32Array(1), new Float32Array(1), new Float32Array(0), 0, agent, 1, c);
   return { stepper, theta, probs };
 }
 
@@ -195,7 +195,7 @@ describe('PPO: epochs and clipping', () => {
         for (let step = 1; step <= 20; step++) {
           stepper.policy(prefs, 0, c);
           const before = Array.from(stepper.probs);
-          stepper.takeStep(prefs, 0, rewardMean, ema, 0, agent, step, c, false);
+          stepper.takeStep(prefs, 0, rewardMean, ema, new Float32Array(0), 0, agent, step, c, false);
           const after = softmaxF64(Array.from(prefs));
           for (let i = 0; i < 16; i++) {
             const words = new Uint32Array(4);

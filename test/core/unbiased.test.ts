@@ -51,7 +51,7 @@ function estimate(p: Params, prefsAtStart: number[], draws: number): Estimate {
     rewardMean[0] = 0;
     ema[0] = f32(p.baselineInit);
     stepper.policy(prefs, 0, c);
-    stepper.takeStep(prefs, 0, rewardMean, ema, 0, i, 1, c);
+    stepper.takeStep(prefs, 0, rewardMean, ema, new Float32Array(0), 0, i, 1, c);
     const scaled = (stepper.reward - stepper.baseline) * c.invTemperature;
     for (let j = 0; j < k; j++) g[i * k + j] = scaled * ((j === stepper.action ? 1 : 0) - probs[j]);
   }

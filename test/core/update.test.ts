@@ -27,7 +27,7 @@ class OneAgent {
     const c = stepConstants(this.p);
     this.stepper.policy(this.prefs, 0, c);
     this.step++;
-    this.stepper.takeStep(this.prefs, 0, this.rewardMean, this.ema, 0, this.agent, this.step, c);
+    this.stepper.takeStep(this.prefs, 0, this.rewardMean, this.ema, new Float32Array(0), 0, this.agent, this.step, c);
     return this.stepper;
   }
 }

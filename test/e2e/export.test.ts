@@ -137,7 +137,7 @@ describe('the Export menu', () => {
     const prefs = Float32Array.from(states.prefs);
     expect(rows.flatMap((r) => r.slice(2, 5).map((v) => Math.fround(Number(v))))).toEqual(Array.from(prefs));
     // The whole file is the shared builder's text for that state.
-    const agentStates = { prefs, rewardMean: Float32Array.from(states.rewardMean), ema: Float32Array.from(states.ema) };
+    const agentStates = { prefs, rewardMean: Float32Array.from(states.rewardMean), ema: Float32Array.from(states.ema), extra: new Float32Array(0) };
     expect(text).toBe(agentsCsvHeader(3) + [...agentsCsvRows(resolveGroups(kConfig)[0], 0, agentStates)].join(''));
   });
 

@@ -27,7 +27,7 @@ describe('summariseAgents', () => {
     // Two arms paying 10 + 2 * (0, 1): arm 1 is best for every agent.
     const params = { ...defaultParams(), arms: 2, env: 'fixed' as const, means: [0, 1], offset: 10, scale: 2, temperature: 1 };
     const prefs = new Float32Array([0, 0, 0, Math.log(3), Math.log(19), 0]);
-    const summary = summariseAgents(params, { prefs, rewardMean: new Float32Array(3), ema: new Float32Array(3) });
+    const summary = summariseAgents(params, { prefs, rewardMean: new Float32Array(3), ema: new Float32Array(3), extra: new Float32Array(0) });
     expect(summary.agents).toBe(3);
     expect(Array.from(summary.bestArm)).toEqual([1, 1, 1]);
     // Equal preferences: 1/2 each, the first arm counts as the favourite.
