@@ -80,7 +80,8 @@ struct StepUniforms {
 @group(0) @binding(0) var<uniform> uniforms: StepUniforms;
 @group(0) @binding(1) var<storage, read> groups: array<GroupParams>;
 // Arm-major: prefs of arm j at [j * stateStride + agent], then the reward mean, then the ema,
-// then a group's extra planes (epsilon-greedy: the pull count of arm j at plane kArms + 2 + j).
+// then a group's extra planes (epsilon-greedy: the pull count of arm j at plane kArms + 2 + j;
+// advantageNorm running: the mean square of the advantages at plane kArms + 2).
 @group(0) @binding(2) var<storage, read_write> state: array<f32>;
 // [(row * workgroupCount + workgroup) * kRecordsPerWorkgroup + record] records of
 // kAccScalars + 3 * kArms sums.
@@ -112,6 +113,8 @@ var<private> weightSumNow: f32;
 var<private> weightSum: f32;
 // Epsilon-greedy: the pull count of each arm (its action values live in prefs).
 var<private> counts: array<f32, kArmCapacity>;
+// advantageNorm running: the mean of A^2 over the agent's samples so far.
+var<private> advantageSquare: f32;
 
 fn statCount() -> u32 {
   return kAccScalars + 3u * kArms;
@@ -485,6 +488,7 @@ fn takeGeneralStep(stepIndex: u32, withStats: bool) {
   var sums = BatchSums(0.0, 0.0, 0.0, 0.0, 0.0, 0.0);
   let startMean = rewardMean;
   let startEma = ema;
+  let startSquare = advantageSquare;
   // PPO (AgentStepper.takeStep): pass e > 0 replays the batch (drawn from the step's first
   // policy, `probs`) and climbs the clipped surrogate, r = pi_now(a) / pi(a); pass 0 (r = 1) is
   // the plain batch step.
@@ -495,6 +499,7 @@ fn takeGeneralStep(stepIndex: u32, withStats: bool) {
     } else {
       rewardMean = startMean;
       ema = startEma;
+      advantageSquare = startSquare;
       policyNow();
     }
     let counted = withStats && epoch == 0u;
@@ -502,7 +507,14 @@ fn takeGeneralStep(stepIndex: u32, withStats: bool) {
     for (var i = 0u; i < batch; i++) {
       let sample = drawSample(stepIndex, i, firstReward + i + 1u);
       var advantage = sample.advantage;
+      var sampleScale = normScale;
       if (advantageNorm == kAdvantageNormBatch) { advantage = (advantage - shift) * normScale; }
+      if (advantageNorm == kAdvantageNormRunning) {
+        // A / (sqrt(m) + eps), m the running mean of A^2 including this sample.
+        advantageSquare = advantageSquare + (sample.advantage * sample.advantage - advantageSquare) / f32(firstReward + i + 1u);
+        sampleScale = 1.0 / (sqrt(advantageSquare) + kAdvantageEpsilon);
+        advantage = sample.advantage * sampleScale;
+      }
       var contributes = true;
       if (epoch > 0u) {
         let ratio = probsNow[sample.action] / probs[sample.action];
@@ -520,11 +532,11 @@ fn takeGeneralStep(stepIndex: u32, withStats: bool) {
         sums.optimal += select(0.0, 1.0, sample.action == optimalArm);
         sums.baseline += sample.baseline;
         sums.advantage += sample.advantage;
-        if (advantageNorm != kAdvantageNormBatch) {
+        if (advantageNorm == kAdvantageNormNone) {
           sums.exactVariance += exactGradientVariance(sample.referenceBaseline, sample.factor, invTemperature);
         } else if (sample.factor != 0.0) {
           // Normalised: the same estimator with the baseline moved by m / f, scaled by s f (AgentStepper's #exactVariance).
-          sums.exactVariance += exactGradientVariance(sample.referenceBaseline + shift / sample.factor, sample.factor * normScale, invTemperature);
+          sums.exactVariance += exactGradientVariance(sample.referenceBaseline + shift / sample.factor, sample.factor * sampleScale, invTemperature);
         }
         let scaledAdvantage = advantage * invTemperature;
         for (var j = 0u; j < kArms; j++) { batchGradient[j] += scaledAdvantage * scoreDirection(j == sample.action, probs[j]); }
@@ -625,6 +637,7 @@ fn main(
   clearAccumulators();
 
   rewardMean = 0.0;
+  advantageSquare = 0.0;
   ema = 0.0;
   optimalArm = 0u;
   if (isActive) {
@@ -634,6 +647,7 @@ fn main(
     if (kValueStep && isValueGroup) {
       for (var j = 0u; j < kArms; j++) { counts[j] = state[(kArms + 2u + j) * stride + agentIndex]; }
     }
+    if (kGeneralStep && advantageNorm == kAdvantageNormRunning) { advantageSquare = state[(kArms + 2u) * stride + agentIndex]; }
     loadArms();
     currentPolicy();
   }
@@ -678,5 +692,6 @@ fn main(
     if (kValueStep && isValueGroup) {
       for (var j = 0u; j < kArms; j++) { state[(kArms + 2u + j) * stride + agentIndex] = counts[j]; }
     }
+    if (kGeneralStep && advantageNorm == kAdvantageNormRunning) { state[(kArms + 2u) * stride + agentIndex] = advantageSquare; }
   }
 }

@@ -115,11 +115,13 @@ export function stepKind(params: StepParams): StepKind {
 }
 
 /**
- * Words of per-agent state a group keeps beyond its k preferences, reward mean and ema, in this
- * order: epsilon-greedy's k pull counts n(a) (its action values live in the preferences' place).
+ * Words of per-agent state a group keeps beyond its k preferences, reward mean and ema:
+ * epsilon-greedy's k pull counts n(a) (its action values live in the preferences' place), or
+ * advantageNorm 'running''s mean square of the advantages so far.
  */
-export function extraWords(params: Pick<Params, 'policy' | 'arms'>): number {
-  return params.policy === 'epsilon-greedy' ? params.arms : 0;
+export function extraWords(params: Pick<Params, 'policy' | 'arms' | 'advantageNorm'>): number {
+  if (params.policy === 'epsilon-greedy') return params.arms;
+  return params.advantageNorm === 'running' ? 1 : 0;
 }
 
 /** What every preference starts at: 0, or epsilon-greedy's initial value estimate (f32). */
@@ -326,7 +328,8 @@ export class AgentStepper {
    * baselines advance sample by sample, so each sample's baseline comes from rewards drawn before
    * it: unbiased. advantageNorm 'batch' replaces A_i by (A_i - mean) / (sd + 1e-8) over the
    * batch, which first replays the batch's draws (counter-based: the same numbers) for mean and
-   * sd. The entropy bonus adds the gradient of beta * H(pi) = -beta sum pi log pi:
+   * sd; 'running' by A_i / (sqrt(m) + 1e-8), m the mean of A^2 over all the agent's samples up to
+   * this one (m += (A^2 - m) / n, kept in `extra`). The entropy bonus adds the gradient of beta * H(pi) = -beta sum pi log pi:
    *   dH/dtheta_j = -(pi_j / T) (log pi_j + H).
    * `stateIndex` addresses rewardMean/ema (and `extra`, `c.extraWords` words an agent); `agent`
    * keys the random numbers. With `measured`, the batch's sums and the gradient estimate are kept
@@ -401,6 +404,9 @@ export class AgentStepper {
     let healthy = true;
     const startMean = rewardMean[stateIndex];
     const startEma = ema[stateIndex];
+    const running = c.advantageNorm === 'running';
+    const squareAt = stateIndex * c.extraWords;
+    const startSquare = running ? extra[squareAt] : 0;
     // PPO: pass e > 0 replays the same batch (drawn from the step's first policy, `probs`) and
     // climbs the clipped surrogate min(r A, clip(r, 1 - eps, 1 + eps) A), r = pi_now(a) / pi(a):
     // a sample whose ratio has left the bound in its advantage's direction adds nothing, the
@@ -411,6 +417,7 @@ export class AgentStepper {
       if (pass > 0) {
         rewardMean[stateIndex] = startMean;
         ema[stateIndex] = startEma;
+        if (running) extra[squareAt] = startSquare;
         weightSumNow = softmaxInto(prefs, offset, k, c.invTemperature, this.#weightsNow, this.#probsNow);
         probsNow = this.#probsNow;
       }
@@ -420,6 +427,13 @@ export class AgentStepper {
         this.#drawSample(rewardMean, ema, stateIndex, agent, step, i, rewardsBefore + i + 1, c);
         const action = this.action;
         let advantage = c.advantageNorm === 'batch' ? f32(f32(this.advantage - shift) * normScale) : this.advantage;
+        if (running) {
+          const raw = this.advantage;
+          const square = f32(extra[squareAt] + f32(f32(f32(raw * raw) - extra[squareAt]) / (rewardsBefore + i + 1)));
+          extra[squareAt] = square;
+          normScale = f32(1 / f32(f32(Math.sqrt(square)) + kAdvantageEpsilon));
+          advantage = f32(raw * normScale);
+        }
         if (pass > 0) {
           const ratio = f32(probsNow[action] / this.probs[action]);
           if ((advantage > 0 && ratio > c.clipHigh) || (advantage < 0 && ratio < c.clipLow)) {
@@ -503,14 +517,14 @@ export class AgentStepper {
 
   /**
    * Exact variance of the last sample's gradient estimate, given its reference baseline and
-   * factor. Normalised (advantageNorm 'batch'), A' = s (A - m) = s f (R - (ref + m / f)): the same
-   * estimator with the baseline moved by m / f and scaled by s f, taking the batch's m and s as
-   * fixed (they are drawn from the batch itself, so this is close, not exact). A sample whose
+   * factor. Normalised, A' = s (A - m) = s f (R - (ref + m / f)): the same estimator with the
+   * baseline moved by m / f and scaled by s f, taking m and s as fixed (the batch's, or 'running''s
+   * m = 0 and its scale; both depend on the sample itself, so this is close, not exact). A sample whose
    * factor is 0 (the very first reward) then contributes -s m (1[j = a] - pi_j) / T, left out.
    */
   #exactVariance(c: StepConstants, shift: number, normScale: number): number {
     const k = this.arms;
-    if (c.advantageNorm !== 'batch') {
+    if (c.advantageNorm === 'none') {
       return exactGradientVariance(this.probs, this.armMean, this.armVariance, k, this.referenceBaseline, this.advantageFactor, c.invTemperature);
     }
     const factor = this.advantageFactor;

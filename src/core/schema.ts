@@ -18,7 +18,7 @@ export type BaselineStart = (typeof kBaselineStarts)[number];
 export const kPolicies = ['softmax', 'epsilon-greedy'] as const;
 export type PolicyKind = (typeof kPolicies)[number];
 
-export const kAdvantageNorms = ['none', 'batch'] as const;
+export const kAdvantageNorms = ['none', 'batch', 'running'] as const;
 export type AdvantageNorm = (typeof kAdvantageNorms)[number];
 
 /** The most samples one update may average (`batch`). */
@@ -213,7 +213,7 @@ export const kParamSpecs: readonly ParamSpec[] = [
   {
     key: 'advantageNorm', label: 'Advantage normalisation', type: 'enum', options: kAdvantageNorms, defaultValue: 'none',
     unit: '', scope: 'group', live: false,
-    help: "none: the update uses R - b as it is; batch: the batch's advantages are shifted and scaled to mean 0 and standard deviation 1 (plus 1e-8) before the update, so the reward's scale no longer sets the step size (needs batch > 1).",
+    help: "none: the update uses R - b as it is; batch: the batch's advantages are shifted and scaled to mean 0 and standard deviation 1 (plus 1e-8) before the update, so the reward's scale no longer sets the step size (needs batch > 1); running: each advantage is divided by the root mean square of all the agent's advantages so far, this one included (plus 1e-8), which works with any batch.",
   },
   {
     key: 'entropy', label: 'Entropy bonus', type: 'float', min: 0, max: 100, defaultValue: 0,

@@ -58,5 +58,5 @@ export const kBaselineCode = { none: 0, average: 1, 'average-inclusive': 2, ema:
 export const kEnvCode = { gaussian: 0, fixed: 1, bernoulli: 2 } as const satisfies Record<EnvKind, number>;
 /** Added to a batch's advantage standard deviation before dividing by it (advantageNorm 'batch'); WGSL gets it as an f32 const. */
 export const kAdvantageEpsilon = 1e-8;
-export const kAdvantageNormCode = { none: 0, batch: 1 } as const satisfies Record<AdvantageNorm, number>;
+export const kAdvantageNormCode = { none: 0, batch: 1, running: 2 } as const satisfies Record<AdvantageNorm, number>;
 export const kPolicyCode = { softmax: 0, 'epsilon-greedy': 1 } as const satisfies Record<PolicyKind, number>;

@@ -7,6 +7,7 @@ import { AgentStepper, stepConstants } from '../../src/core/agent.ts';
 import { type ExperimentConfig, configFromObject } from '../../src/core/config.ts';
 import { CpuEngine } from '../../src/core/cpu-engine.ts';
 import { normalFromU32Pair, philox4x32, uniformFromU32 } from '../../src/core/philox.ts';
+import { replayAgent } from '../../src/core/replay.ts';
 import { type Params, defaultParams } from '../../src/core/schema.ts';
 import { kPurpose } from '../../src/core/shared-constants.ts';
 import { RecordingSink, softmaxF64 } from './helpers.ts';
@@ -162,6 +163,47 @@ describe('what each one does (statistical, fixed seeds)', () => {
     }
     expect(curve(0)[299]).toBeGreaterThan(0.95); // ~0.99: x1 learns
     expect(Math.abs(curve(3)[299] - 0.5)).toBeLessThan(0.016); // x0.0001 without it: stuck at 1/2
+  });
+
+  it('advantageNorm running (batch 1): rewards x1, x1000 and x0.0001 learn alike; without it they do not', async () => {
+    const agents = 1000;
+    const config = configFromObject({
+      arms: 2, env: 'fixed', means: [0, 1], noise: 0.5, lr: 0.1, baseline: 'average', agents, steps: 300, seed: 4,
+      groups: [
+        { scale: 1, advantageNorm: 'running' }, { scale: 1000, advantageNorm: 'running' }, { scale: 0.0001, advantageNorm: 'running' },
+        { scale: 0.0001 }, { scale: 1000 },
+      ],
+    });
+    const { rows, column } = await finalRows(config);
+    const curve = (g: number) => rows.filter((r) => r.group === g).map((r) => r.values[column('mean_prob_optimal')]);
+    // The same draws scaled: A / RMS(A) differs only by f32 rounding (and the 1e-8), so the curves
+    // agree far within the SE of a mean over 1000 agents (<= 0.5 / sqrt(1000) = 0.016).
+    for (const g of [1, 2]) {
+      const diff = Math.max(...curve(0).map((v, i) => Math.abs(v - curve(g)[i])));
+      expect(diff, `group ${g}`).toBeLessThan(0.016);
+    }
+    expect(curve(0)[299]).toBeGreaterThan(0.95); // ~0.99: x1 learns
+    expect(Math.abs(curve(3)[299] - 0.5)).toBeLessThan(0.016); // x0.0001 without it: stuck at 1/2
+    // x1000 without it: lr 0.1 times advantages of hundreds sends many agents to a wall at once,
+    // some of them onto the worse arm (~0.72 here), far from x1's ~0.99.
+    expect(curve(0)[299] - curve(4)[299]).toBeGreaterThan(4 * 0.016 * Math.SQRT2);
+  });
+
+  it('advantageNorm running, by hand: each update uses A / (sqrt(m) + 1e-8), m the mean of A^2 so far', () => {
+    const config = configFromObject({ arms: 3, env: 'fixed', means: [0, 0.5, 1], noise: 1, lr: 0.1, baseline: 'ema', advantageNorm: 'running', agents: 1 });
+    const t = replayAgent(config, [], 0, 0, 40);
+    let m = 0;
+    for (let s = 0; s < 40; s++) {
+      const a = t.advantages[s];
+      m += (a * a - m) / (s + 1);
+      const normalised = a / (Math.sqrt(m) + 1e-8);
+      for (let j = 0; j < 3; j++) {
+        const want = normalised * ((j === t.actions[s] ? 1 : 0) - t.probs[s * 3 + j]);
+        expect(Math.abs(t.gradients[s * 3 + j] - want), `step ${s + 1} arm ${j}`).toBeLessThan(1e-5 * (1 + Math.abs(want)));
+      }
+      // The state holds m (f32).
+      expect(Math.abs(t.extras[s] - m)).toBeLessThan(1e-5 * (1 + m));
+    }
   });
 
   it('the entropy bonus holds off the high-learning-rate collapse (lr 1, beta 0.1)', async () => {

@@ -240,11 +240,11 @@ describe('GPU engine against the CPU reference', () => {
     });
   });
 
-  it('batches, normalised advantages and the entropy bonus: per-step preferences and statistics as on the CPU', async () => {
+  it('batches, normalised advantages (batch and running) and the entropy bonus: per-step preferences and statistics as on the CPU', async () => {
     const { device } = await testGpu();
     await withErrorScopes(device, async () => {
       // The last group is plain: in a dispatch with the general step it must still match the CPU's plain step.
-      const sizes = [70, 65, 130, 40, 33, 50, 30];
+      const sizes = [70, 65, 130, 40, 33, 50, 30, 45, 40];
       const cfg = config({ arms: 3, env: 'fixed', means: [0, 0.5, 1], noise: 0.5, lr: 0.3, agents: 70 }, [
         { agents: 70, batch: 4, baseline: 'average' },
         { agents: 65, batch: 5, advantageNorm: 'batch', baseline: 'ema', scale: 50 },
@@ -253,6 +253,8 @@ describe('GPU engine against the CPU reference', () => {
         { agents: 33, baseline: 'average' },
         { agents: 50, batch: 4, epochs: 3, clip: 0.2, advantageNorm: 'batch', baseline: 'average', lr: 1 },
         { agents: 30, batch: 3, epochs: 2, baseline: 'ema' },
+        { agents: 45, advantageNorm: 'running', baseline: 'average', scale: 100 },
+        { agents: 40, advantageNorm: 'running', batch: 4, epochs: 2, clip: 0.2, baseline: 'ema' },
       ]);
       const context = await testGpu();
       const cpuEngine = new CpuEngine(cfg);
