@@ -9,9 +9,16 @@
  *                                                              the same ratio without overflow)
  *   a        = the first arm whose cumulative probability exceeds u, u ~ U[0, 1)
  *   theta_j <- theta_j + lr (R - b) (1[j = a] - pi_j) / T
+ *
+ * An epsilon-greedy agent's step (`explainValueStep`) is another one: its "preferences" are
+ * action values Q, its extra state the pull counts n, and it updates the drawn arm's value only:
+ *   pi_j     = epsilon / k + (1 - epsilon) / |G|  for j in G, the arms tied for the highest Q
+ *              (epsilon / k otherwise), sampled from u as a softmax is
+ *   n(a)    <- n(a) + 1,  Q(a) <- Q(a) + (R - Q(a)) / n(a)   (or + alpha (R - Q(a)), valueStep alpha)
  */
+import { stepConstants } from './agent.ts';
 import type { AgentState, EngineKind, Trajectory, TrajectoryPhase } from './engine.ts';
-import { sampleArm, scoreDirection, softmaxInto } from './policy.ts';
+import { epsilonGreedyInto, sampleArm, scoreDirection, softmaxInto } from './policy.ts';
 import { type BaselineMode, type EnvKind, type Params, armLabel } from './schema.ts';
 
 const f32 = Math.fround;
@@ -53,6 +60,7 @@ export type BaselineSource =
   | 'ema'; // the exponential average of the earlier rewards
 
 export interface StepExplanation {
+  kind: 'softmax';
   group: number;
   agent: number;
   step: number;
@@ -112,12 +120,28 @@ export function prefsBefore(trajectory: Trajectory, step: number): Float32Array 
   return t === 0 ? trajectory.initialPrefs : trajectory.prefs.subarray((t - 1) * k, t * k);
 }
 
-/** The update of step `step` (firstStep <= step <= steps) of a replayed agent. */
-export function explainStep(trajectory: Trajectory, step: number, armNames: readonly string[] = []): StepExplanation {
-  const { firstStep, steps, arms: k } = trajectory;
+function checkStep(trajectory: Trajectory, step: number): void {
+  const { firstStep, steps } = trajectory;
   if (!Number.isInteger(step) || step < firstStep || step > steps) {
     throw new RangeError(`step ${step} is not in the trajectory (steps ${firstStep} to ${steps})`);
   }
+}
+
+/** Whether the trajectory's agent is epsilon-greedy (the policy never changes during a run). */
+export function isValueTrajectory(trajectory: Trajectory): boolean {
+  return trajectory.phases[0]?.params.policy === 'epsilon-greedy';
+}
+
+/** Step `step` of a replayed agent, explained as its policy steps: softmax or epsilon-greedy. */
+export function explainAgentStep(trajectory: Trajectory, step: number, armNames: readonly string[] = []): StepExplanation | ValueStepExplanation {
+  return isValueTrajectory(trajectory) ? explainValueStep(trajectory, step, armNames) : explainStep(trajectory, step, armNames);
+}
+
+/** The softmax (REINFORCE) update of step `step` (firstStep <= step <= steps) of a replayed agent. */
+export function explainStep(trajectory: Trajectory, step: number, armNames: readonly string[] = []): StepExplanation {
+  const { firstStep, steps, arms: k } = trajectory;
+  checkStep(trajectory, step);
+  if (isValueTrajectory(trajectory)) throw new RangeError('an epsilon-greedy agent takes no REINFORCE step: explain it with explainValueStep');
   const t = step - firstStep;
   const phase = phaseAt(trajectory, step);
   const params = phase.params;
@@ -183,6 +207,7 @@ export function explainStep(trajectory: Trajectory, step: number, armNames: read
     }
   }
   return {
+    kind: 'softmax',
     group: trajectory.group,
     agent: trajectory.agent,
     step,
@@ -213,6 +238,183 @@ export function explainStep(trajectory: Trajectory, step: number, armNames: read
       probs: sameBits(probs, storedProbs),
       action: action === trajectory.actions[t],
       prefs: sameBits(after, stored),
+    },
+  };
+}
+
+/** One arm in an epsilon-greedy step. */
+export interface ValueArmTerms {
+  arm: number;
+  label: string;
+  /** Q_j and n_j before the step. */
+  value: number;
+  count: number;
+  /** Among the arms tied for the highest Q (the greedy set G). */
+  greedy: boolean;
+  /** epsilon / k, plus (1 - epsilon) / |G| for a greedy arm (f32, as the policy adds them). */
+  weight: number;
+  /** pi_j = weight / sum (the weights sum to 1 but for f32 rounding). */
+  prob: number;
+  cumulativeFrom: number;
+  cumulativeTo: number;
+  indicator: 0 | 1;
+  /** Q_j and n_j after the step (only the drawn arm's change). */
+  valueAfter: number;
+  countAfter: number;
+  /** pi_j after the step (the policy of the next step). */
+  probAfter: number;
+}
+
+/** One epsilon-greedy step, written out number by number (`explainValueStep`). */
+export interface ValueStepExplanation {
+  kind: 'value';
+  group: number;
+  agent: number;
+  step: number;
+  firstStep: number;
+  lastStep: number;
+  arms: ValueArmTerms[];
+  epsilon: number;
+  /** f32(epsilon / k): every arm's share of the exploring. */
+  epsilonShare: number;
+  /** f32(1 - epsilon): what the greedy arms share. */
+  greedyMass: number;
+  /** f32(greedyMass / |G|): each greedy arm's part of it. */
+  greedyShare: number;
+  /** The greedy set G (arms with Q = max Q), ascending. */
+  greedyArms: number[];
+  maxValue: number;
+  /** Sum of the weights (1 but for f32 rounding). */
+  weightSum: number;
+  uniform: number;
+  action: number;
+  actionLabel: string;
+  reward: number;
+  env: EnvKind;
+  expectedReward: number;
+  bestArm: number;
+  /** 0: sample averages, Q += (R - Q) / n; else the constant step alpha, Q += alpha (R - Q). */
+  valueStep: number;
+  /** Q(a) and n(a) before the step, and n(a) + 1. */
+  valueBefore: number;
+  countBefore: number;
+  countAfter: number;
+  /** R - Q(a): the prediction error. */
+  error: number;
+  /** (R - Q(a)) / n(a), or alpha (R - Q(a)), as the step rounds it (f32). */
+  change: number;
+  /** Q(a) + change (f32). */
+  valueAfter: number;
+  /** The recomputation agrees with the replay bit for bit (a false is a bug). */
+  consistent: { probs: boolean; action: boolean; values: boolean; counts: boolean; error: boolean };
+}
+
+/** Pull counts before `step` (a view into the trajectory). */
+export function countsBefore(trajectory: Trajectory, step: number): Float32Array {
+  const k = trajectory.arms;
+  const t = step - trajectory.firstStep;
+  return t === 0 ? trajectory.initialExtra : trajectory.extras.subarray((t - 1) * k, t * k);
+}
+
+/** The epsilon-greedy step `step` (firstStep <= step <= steps) of a replayed epsilon-greedy agent. */
+export function explainValueStep(trajectory: Trajectory, step: number, armNames: readonly string[] = []): ValueStepExplanation {
+  const { firstStep, steps, arms: k } = trajectory;
+  checkStep(trajectory, step);
+  if (!isValueTrajectory(trajectory)) throw new RangeError('a softmax agent takes no value step: explain it with explainStep');
+  const t = step - firstStep;
+  const phase = phaseAt(trajectory, step);
+  const params = phase.params;
+  // The engines' own constants: f32(epsilon / k), f32(1 - epsilon), f32(valueStep).
+  const c = stepConstants(params);
+
+  const values = prefsBefore(trajectory, step);
+  const counts = countsBefore(trajectory, step);
+  const weights = new Float32Array(k);
+  const probs = new Float32Array(k);
+  const weightSum = epsilonGreedyInto(values, 0, k, c.epsilonShare, c.greedyMass, weights, probs);
+  let maxValue = values[0];
+  for (let j = 1; j < k; j++) if (values[j] > maxValue) maxValue = values[j];
+  const greedyArms: number[] = [];
+  for (let j = 0; j < k; j++) if (values[j] === maxValue) greedyArms.push(j);
+
+  const uniform = trajectory.uniforms[t];
+  const action = sampleArm(weights, k, weightSum, uniform);
+  const reward = trajectory.rewards[t];
+  // As the engine's value step: n += 1, then Q += (R - Q) / n or alpha (R - Q), each op in f32.
+  const valueBefore = values[action];
+  const countBefore = counts[action];
+  const countAfter = f32(countBefore + 1);
+  const error = f32(reward - valueBefore);
+  const change = c.valueStep > 0 ? f32(c.valueStep * error) : f32(error / countAfter);
+  const valueAfter = f32(valueBefore + change);
+
+  const after = Float32Array.from(values);
+  after[action] = valueAfter;
+  const countsAfter = Float32Array.from(counts);
+  countsAfter[action] = countAfter;
+  const afterWeights = new Float32Array(k);
+  const afterProbs = new Float32Array(k);
+  epsilonGreedyInto(after, 0, k, c.epsilonShare, c.greedyMass, afterWeights, afterProbs);
+
+  const arms: ValueArmTerms[] = [];
+  let cumulative = 0;
+  for (let j = 0; j < k; j++) {
+    const from = cumulative;
+    cumulative += probs[j];
+    arms.push({
+      arm: j,
+      label: armLabel(armNames, j),
+      value: values[j],
+      count: counts[j],
+      greedy: values[j] === maxValue,
+      weight: weights[j],
+      prob: probs[j],
+      cumulativeFrom: from,
+      cumulativeTo: j === k - 1 ? 1 : cumulative,
+      indicator: j === action ? 1 : 0,
+      valueAfter: after[j],
+      countAfter: countsAfter[j],
+      probAfter: afterProbs[j],
+    });
+  }
+  const storedValues = trajectory.prefs.subarray(t * k, (t + 1) * k);
+  const storedCounts = trajectory.extras.subarray(t * k, (t + 1) * k);
+  return {
+    kind: 'value',
+    group: trajectory.group,
+    agent: trajectory.agent,
+    step,
+    firstStep,
+    lastStep: steps,
+    arms,
+    epsilon: params.epsilon,
+    epsilonShare: c.epsilonShare,
+    greedyMass: c.greedyMass,
+    greedyShare: f32(c.greedyMass / greedyArms.length),
+    greedyArms,
+    maxValue,
+    weightSum,
+    uniform,
+    action,
+    actionLabel: armLabel(armNames, action),
+    reward,
+    env: params.env,
+    expectedReward: phase.armMeans[action],
+    bestArm: phase.bestArm,
+    valueStep: params.valueStep,
+    valueBefore,
+    countBefore,
+    countAfter,
+    error,
+    change,
+    valueAfter,
+    consistent: {
+      probs: sameBits(probs, trajectory.probs.subarray(t * k, (t + 1) * k)),
+      action: action === trajectory.actions[t],
+      values: sameBits(after, storedValues),
+      counts: sameBits(countsAfter, storedCounts),
+      // The engine reports Q(a) before the update as the "baseline" and R - Q(a) as the "advantage".
+      error: Object.is(error, trajectory.advantages[t]) && Object.is(valueBefore, trajectory.baselines[t]),
     },
   };
 }
@@ -262,23 +464,30 @@ export function stateTolerance(kind: EngineKind, value: number): number {
   return kind === 'cpu' ? 0 : 1e-2 * (1 + Math.abs(value));
 }
 
-/** The engine's state of the trajectory's agent against the replay's last step. */
+/**
+ * The engine's state of the trajectory's agent against the replay's last step: the preferences
+ * (epsilon-greedy: the values Q), the reward mean, the ema and the extra state (the pull counts n).
+ */
 export function compareAgentState(trajectory: Trajectory, state: AgentState, kind: EngineKind): StateComparison {
   const k = trajectory.arms;
   const t = trajectory.steps - trajectory.firstStep;
+  const words = trajectory.initialExtra.length;
   const replayed = t < 0 ? trajectory.initialPrefs : trajectory.prefs.subarray(t * k, (t + 1) * k);
-  const pairs: [number, number][] = Array.from(replayed, (value, j) => [value, state.prefs[j]]);
-  pairs.push([t < 0 ? trajectory.initialRewardMean : trajectory.rewardMeans[t], state.rewardMean]);
-  pairs.push([t < 0 ? trajectory.initialEma : trajectory.emas[t], state.ema]);
+  // [replay, engine, counted]: a count is a whole number of pulls, which no rounding changes.
+  const pairs: [number, number, boolean][] = Array.from(replayed, (value, j) => [value, state.prefs[j], false]);
+  pairs.push([t < 0 ? trajectory.initialRewardMean : trajectory.rewardMeans[t], state.rewardMean, false]);
+  pairs.push([t < 0 ? trajectory.initialEma : trajectory.emas[t], state.ema, false]);
+  const extra = t < 0 ? trajectory.initialExtra : trajectory.extras.subarray(t * words, (t + 1) * words);
+  for (let i = 0; i < words; i++) pairs.push([extra[i], state.extra[i], true]);
   let maxDiff = 0;
-  let exact = state.prefs.length === k;
+  let exact = state.prefs.length === k && state.extra.length === words;
   let within = exact;
   let tolerance = 0;
-  for (const [want, got] of pairs) {
+  for (const [want, got, counted] of pairs) {
     const diff = Math.abs(want - got);
     if (!(diff <= maxDiff)) maxDiff = diff; // NaN sticks
     if (!Object.is(f32(want), f32(got))) exact = false;
-    const allowed = stateTolerance(kind, want);
+    const allowed = counted ? 0 : stateTolerance(kind, want);
     if (!(diff <= allowed)) within = false;
     tolerance = Math.max(tolerance, allowed);
   }

@@ -17,7 +17,15 @@ import { LitElement, type PropertyValues, css, html, nothing } from 'lit';
 import { customElement, property, state } from 'lit/decorators.js';
 import type { Engine, Trajectory } from '../core/engine.ts';
 import { nearestAgent } from '../core/replay.ts';
-import { type StateComparison, type StepExplanation, compareAgentState, explainStep, phaseAt } from '../core/step-explain.ts';
+import {
+  type StateComparison,
+  type StepExplanation,
+  type ValueStepExplanation,
+  compareAgentState,
+  explainAgentStep,
+  isValueTrajectory,
+  phaseAt,
+} from '../core/step-explain.ts';
 import type { PickAgentDetail } from './charts/pg-heatmap-chart.ts';
 import { errorText } from './engine-backend.ts';
 import { formatCount, formatNumber } from './format.ts';
@@ -122,7 +130,7 @@ export class PgAgentInspector extends LitElement {
   @state() private activeTerm: FormulaTerm | null = null;
   @state() private hoverArm: number | null = null;
 
-  #explanation: StepExplanation | null = null;
+  #explanation: StepExplanation | ValueStepExplanation | null = null;
   #timer = 0;
   #inflight = false;
   #again = false;
@@ -173,7 +181,7 @@ export class PgAgentInspector extends LitElement {
       const shown = Math.min(Math.max(this.step ?? trajectory.steps, trajectory.firstStep), trajectory.steps);
       const current = this.#explanation;
       if (!current || current.step !== shown || changed.has('trajectory')) {
-        this.#explanation = explainStep(trajectory, shown, this.session?.config.params.armNames ?? []);
+        this.#explanation = explainAgentStep(trajectory, shown, this.session?.config.params.armNames ?? []);
       }
     } else {
       this.#explanation = null;
@@ -334,8 +342,11 @@ export class PgAgentInspector extends LitElement {
     const agents = session?.history.agents[this.group] ?? 0;
     return html`
       <h2>One agent, step by step</h2>
-      <p class="caption">The lesson's “one REINFORCE update by hand”, for any agent of the run: its policy, the draw,
-        the reward and baseline, and every arm's update, replayed exactly on the CPU. Hover a term of a formula to find its numbers.</p>
+      ${this.trajectory && isValueTrajectory(this.trajectory)
+        ? html`<p class="caption">One epsilon-greedy step by hand, for any agent of this value-based group: its value estimates
+          Q and the greedy arm, the draw, the reward and how far it was from Q, and the one value it updates, replayed exactly on the CPU.</p>`
+        : html`<p class="caption">The lesson's “one REINFORCE update by hand”, for any agent of the run: its policy, the draw,
+          the reward and baseline, and every arm's update, replayed exactly on the CPU. Hover a term of a formula to find its numbers.</p>`}
       <div class="controls">
         ${session && session.groups > 1 ? html`<label>Group
           <select id="inspect-group" @change=${this.#onGroup}>
@@ -388,9 +399,10 @@ export class PgAgentInspector extends LitElement {
     const kind = this.engine?.kind === 'gpu' ? 'GPU' : 'CPU';
     const diff = formatNumber(c.maxDiff, 2);
     const after = `now (after step ${formatCount(trajectory.steps)})`;
+    const what = isValueTrajectory(trajectory) ? ' (its values Q and pull counts n)' : '';
     if (c.within) {
       const how = c.exact ? 'bit for bit' : `within the ${kind}'s rounding of exp, log and cos`;
-      return html`<p class="check ok" id="inspect-check" role="status">✓ The ${kind} engine's state of agent ${trajectory.agent} ${after}
+      return html`<p class="check ok" id="inspect-check" role="status">✓ The ${kind} engine's state of agent ${trajectory.agent}${what} ${after}
         matches the replay (max |diff| ${diff}, ${how}).</p>`;
     }
     return html`<p class="check bad" id="inspect-check" role="alert">✗ The ${kind} engine's state of agent ${trajectory.agent} ${after}
@@ -408,7 +420,8 @@ export class PgAgentInspector extends LitElement {
     return html`<span class=${this.#lit(...terms)}>${text}</span>`;
   }
 
-  #renderExplanation(trajectory: Trajectory, e: StepExplanation) {
+  #renderExplanation(trajectory: Trajectory, e: StepExplanation | ValueStepExplanation) {
+    if (e.kind === 'value') return this.#renderValueExplanation(trajectory, e);
     const arm = this.hoverArm ?? e.action;
     const phase = phaseAt(trajectory, e.step);
     const changed = trajectory.phases.length > 1;
@@ -430,7 +443,7 @@ export class PgAgentInspector extends LitElement {
       </div>`;
   }
 
-  #armCell(e: StepExplanation, j: number) {
+  #armCell(e: StepExplanation | ValueStepExplanation, j: number) {
     return html`<td><span class="swatch" style="background:${armColour(j)}"></span>${e.arms[j].label}</td>`;
   }
 
@@ -469,7 +482,7 @@ export class PgAgentInspector extends LitElement {
     </section>`;
   }
 
-  #renderDraw(e: StepExplanation) {
+  #renderDraw(e: StepExplanation | ValueStepExplanation) {
     const chosen = e.arms[e.action];
     return html`<section aria-labelledby="h-draw">
       <h3 id="h-draw"><span class="n">2</span>Sample the action: a ~ π</h3>
@@ -485,6 +498,93 @@ export class PgAgentInspector extends LitElement {
       <p>The draw <span class="num ${this.#lit('u')}">u = ${f(e.uniform)}</span> lies in
         <b>${chosen.label}</b>'s slice [${f(chosen.cumulativeFrom)}, ${f(chosen.cumulativeTo)}) of the cumulative probabilities,
         so <span class="num ${this.#lit('a')}">a = ${e.actionLabel}</span> (π<sub>a</sub> = ${f(chosen.prob)}).</p>
+      ${e.kind === 'value' ? html`<p class="muted" id="draw-why">${e.arms[e.action].greedy
+        ? `${chosen.label} is ${e.greedyArms.length > 1 ? 'a' : 'the'} greedy arm: exploiting (or an exploring draw that happened to land on it).`
+        : `${chosen.label} is not greedy: only the exploring share ε / k could draw it, so this step explores.`}</p>` : nothing}
+    </section>`;
+  }
+
+  /** An epsilon-greedy agent's step: its values, the draw, the prediction error, the one value updated. */
+  #renderValueExplanation(trajectory: Trajectory, e: ValueStepExplanation) {
+    const c = e.consistent;
+    const broken = !c.probs || !c.action || !c.values || !c.counts || !c.error;
+    const sampleAverage = e.valueStep === 0;
+    return html`
+      ${broken ? html`<p class="problem" role="alert">Internal check failed: the explanation does not reproduce the replay at step ${e.step}.</p>` : nothing}
+      <div class="explain" id="value-explain">
+        <div>
+          <div class="formula" id="value-formula">
+            <p><b>Policy</b>: with probability ε a uniformly random arm, otherwise a greedy one (highest Q):
+              π<sub>j</sub> = ε / k + (1 − ε) / |G| for j in G, the arms tied for the highest Q; ε / k for the others.</p>
+            <p><b>Update</b>, of the drawn arm a only: n(a) ← n(a) + 1, then
+              ${sampleAverage
+                ? html`Q(a) ← Q(a) + (R − Q(a)) / n(a), which keeps Q(a) the average of a's rewards`
+                : html`Q(a) ← Q(a) + α (R − Q(a)), α = ${f(e.valueStep)} (a constant step: recent rewards count more)`}.
+              No gradient, no learning rate, no baseline.</p>
+          </div>
+          ${trajectory.firstStep > 1 ? html`<p class="muted">Replayed from step 1; the scrubber reaches back to step ${formatCount(trajectory.firstStep)}.</p>` : nothing}
+        </div>
+        ${this.#renderGreedyPolicy(e)}
+        ${this.#renderDraw(e)}
+        ${this.#renderValueReward(e)}
+        ${this.#renderValueUpdate(e)}
+      </div>`;
+  }
+
+  #renderGreedyPolicy(e: ValueStepExplanation) {
+    const k = e.arms.length;
+    const greedy = e.greedyArms.map((j) => e.arms[j].label).join(', ');
+    const ties = e.greedyArms.length;
+    return html`<section aria-labelledby="h-greedy">
+      <h3 id="h-greedy"><span class="n">1</span>Policy before step ${formatCount(e.step)}: ε-greedy, ε = ${f(e.epsilon)}, k = ${k}</h3>
+      <div class="table-wrap"><table id="greedy-table">
+        <thead><tr><th>arm j</th><th>Q<sub>j</sub></th><th>n<sub>j</sub></th><th>greedy</th><th>π<sub>j</sub></th></tr></thead>
+        <tbody>${e.arms.map((a, j) => html`<tr class=${j === e.action ? 'chosen' : ''} data-arm=${j}>
+          ${this.#armCell(e, j)}
+          <td data-cell="value" data-value=${a.value}>${f(a.value)}</td>
+          <td data-cell="count" data-value=${a.count}>${formatCount(a.count)}</td>
+          <td data-cell="greedy">${a.greedy ? '✓' : ''}</td>
+          <td data-cell="pi" data-value=${a.prob}><span class="eq">${a.greedy ? `${f(e.epsilonShare)} + ${f(e.greedyMass)} / ${ties} =` : 'ε / k ='}</span>
+            ${f(a.prob)}</td>
+        </tr>`)}</tbody>
+      </table></div>
+      <p id="greedy-set">The highest value is max Q = ${f(e.maxValue)}, so G = {${greedy}}${ties > 1 ? ` (${ties} arms tied: they share 1 − ε evenly)` : ''}.
+        ε / k = ${f(e.epsilon)} / ${k} = <span class="num">${f(e.epsilonShare)}</span> for every arm, and each greedy arm adds
+        (1 − ε) / |G| = ${f(e.greedyMass)} / ${ties} = <span class="num">${f(e.greedyShare)}</span>.</p>
+    </section>`;
+  }
+
+  #renderValueReward(e: ValueStepExplanation) {
+    const a = e.actionLabel;
+    const noisy = e.env === 'bernoulli' ? `${a} pays 1 with probability ${f(e.expectedReward)} here` : `${a}'s expected reward for this agent is ${f(e.expectedReward)}`;
+    const pulls = e.countBefore === 0 ? `never pulled yet, so it is still the initial value` : `its estimate from ${formatCount(e.countBefore)} earlier pull${e.countBefore === 1 ? '' : 's'}`;
+    return html`<section aria-labelledby="h-value-reward">
+      <h3 id="h-value-reward"><span class="n">3</span>Reward and prediction error</h3>
+      <p><span class="num">R = ${f(e.reward)}</span> (${noisy}${e.bestArm === e.action ? ', its best arm' : `; its best arm is ${e.arms[e.bestArm].label}`}).</p>
+      <p>Q(${a}) = <span class="num">${f(e.valueBefore)}</span>: ${pulls}.</p>
+      <p><span class="num" id="value-error" data-value=${e.error}>R − Q(a) = ${f(e.reward)} − ${fx(e.valueBefore)} = ${f(e.error)}</span>:
+        ${e.error > 0 ? `better than ${a} was expected to pay, so Q(${a}) goes up` : e.error < 0 ? `worse than ${a} was expected to pay, so Q(${a}) goes down` : 'exactly as expected, so Q stays'}.</p>
+    </section>`;
+  }
+
+  #renderValueUpdate(e: ValueStepExplanation) {
+    const a = e.actionLabel;
+    const step = e.valueStep === 0 ? html`${fx(e.error)} / ${formatCount(e.countAfter)}` : html`${f(e.valueStep)} · ${fx(e.error)}`;
+    return html`<section class="wide" aria-labelledby="h-value-update">
+      <h3 id="h-value-update"><span class="n">4</span>Update ${a} only: n(a) ← n(a) + 1, ${e.valueStep === 0 ? 'Q(a) ← Q(a) + (R − Q(a)) / n(a)' : html`Q(a) ← Q(a) + α (R − Q(a)), α = ${f(e.valueStep)}`}</h3>
+      <p id="value-update-line">n(${a}) = ${formatCount(e.countBefore)} + 1 = <span class="num" data-cell="count-after" data-value=${e.countAfter}>${formatCount(e.countAfter)}</span>;
+        Q(${a}) = ${f(e.valueBefore)} + ${step} = ${f(e.valueBefore)} + <span data-cell="change" data-value=${e.change}>${fx(e.change)}</span>
+        = <b class="num" data-cell="value-after" data-value=${e.valueAfter}>${f(e.valueAfter)}</b>.
+        The other arms keep their Q and n.</p>
+      <div class="table-wrap"><table id="value-update-table">
+        <thead><tr><th>arm j</th><th>n<sub>j</sub> after</th><th>Q<sub>j</sub> after</th><th>new π<sub>j</sub></th></tr></thead>
+        <tbody>${e.arms.map((arm, j) => html`<tr class=${j === e.action ? 'chosen' : ''} data-arm=${j}>
+          ${this.#armCell(e, j)}
+          <td data-cell="count-new" data-value=${arm.countAfter}>${formatCount(arm.countAfter)}</td>
+          <td data-cell="value-new" data-value=${arm.valueAfter}>${j === e.action ? html`<b>${f(arm.valueAfter)}</b>` : f(arm.valueAfter)}</td>
+          <td data-cell="pi-new">${f(arm.probAfter)}</td>
+        </tr>`)}</tbody>
+      </table></div>
     </section>`;
   }
 

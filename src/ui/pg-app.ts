@@ -42,6 +42,7 @@ import type { PgKeyLegend } from './pg-key-legend.ts';
 import './pg-present-bar.ts';
 import type { AppCommand } from './pg-present-bar.ts';
 import { type ChartName, chartsToShow, kChartNames, kPresentDefaultView, parseView, presentGrid } from './present.ts';
+import { noBaselineComparison } from './policy-keys.ts';
 import { VisibilityController } from './visibility-controller.ts';
 import { type Backend, defaultAgents, deviceAgentLimit } from './engine-backend.ts';
 import { EngineController } from './engine-controller.ts';
@@ -286,6 +287,11 @@ export class PgApp extends LitElement {
   }
 
   #toggleComparison(): void {
+    const refused = noBaselineComparison(this.config, isBaselineComparison(this.config));
+    if (refused) {
+      this.toolNotice = `B: ${refused}.`;
+      return;
+    }
     this.#onCompare(new CustomEvent('compare-change', { detail: !isBaselineComparison(this.config) }));
   }
 
@@ -348,6 +354,7 @@ export class PgApp extends LitElement {
 
   #useConfig(next: ExperimentConfig, reason: string): void {
     const previous = this.config;
+    if (this.toolNotice.startsWith('B:')) this.toolNotice = ''; // said of the config before
     this.config = next;
     this.#engine.apply(previous, next, reason);
   }
@@ -492,7 +499,11 @@ export class PgApp extends LitElement {
       <header>
         <h1>Policy Gradient Playground</h1>
         <p class="intro">Thousands of agents, each a softmax policy π = softmax(θ / T) over the arms of a bandit, learn with
-          REINFORCE: θ += lr · (R − b) · ∇ log π(a). Every agent is a seed; the charts show the whole population.</p>
+          REINFORCE: θ += lr · (R − b) · ∇ log π(a). Every agent is a seed; the charts show the whole population.
+          ${resolveGroups(this.config).some((g) => g.policy === 'epsilon-greedy')
+            ? html`<span id="intro-value">Epsilon-greedy groups learn values instead: each arm's average reward Q(a), choosing the highest
+              except with probability ε, a random arm; they have no policy gradient.</span>`
+            : nothing}</p>
         ${this.#lede()}
       </header>
       <div class="bar">

@@ -2,7 +2,8 @@
  * The parameter panel: presets, the baseline on/off comparison, the groups (pg-groups.ts: add,
  * remove, sweep, which group the controls edit), and one control per entry of the schema
  * (`kParamSpecs`; no second list of parameters): the knobs a learner drags first, the rest folded
- * away in schema order. Changes go up as events: `param-change` sets a key for every group;
+ * away in schema order. Only the keys that act on the edited groups' policies show
+ * (policy-keys.ts): a learning rate means nothing to an epsilon-greedy group. Changes go up as events: `param-change` sets a key for every group;
  * while one group is being edited, a group key's change goes up as `group-param-change`
  * (`{ group, key, value }`) instead.
  */
@@ -11,11 +12,12 @@ import { customElement, property, state } from 'lit/decorators.js';
 import { type ExperimentConfig, resolveGroups } from '../core/config.ts';
 import { encodeLink } from '../core/link.ts';
 import { kPresets } from '../core/presets.ts';
-import { type ParamKey, type ParamSpec, kParamSpecs } from '../core/schema.ts';
+import { type ParamKey, type ParamSpec, type Params, kParamSpecs } from '../core/schema.ts';
 import { comparedBaseline, groupValuesText, isBaselineComparison } from './config-edit.ts';
 import './pg-groups.ts';
 import './pg-param.ts';
 import type { ParamChangeDetail } from './pg-param.ts';
+import { keyApplies, noBaselineComparison, policiesOf } from './policy-keys.ts';
 import type { RunCommandDetail } from './pg-run-bar.ts';
 
 export interface GroupParamChangeDetail extends ParamChangeDetail {
@@ -23,7 +25,7 @@ export interface GroupParamChangeDetail extends ParamChangeDetail {
 }
 
 /** The knobs the lesson is about, shown first; every other parameter folds away under "More settings". */
-const kLearnerKeys: readonly ParamKey[] = ['lr', 'baseline', 'baselineStart', 'offset', 'scale', 'arms'];
+const kLearnerKeys: readonly ParamKey[] = ['lr', 'baseline', 'baselineStart', 'epsilon', 'initialValue', 'offset', 'scale', 'arms'];
 // A group's name (`label`) is given in the groups panel (Rename group), not here.
 
 @customElement('pg-controls')
@@ -79,9 +81,17 @@ export class PgControls extends LitElement {
       ? encodeLink(config, presetName).split('&').slice(1).map((kv) => (kv.startsWith('group=') ? 'groups' : decodeURIComponent(kv.split('=')[0])))
       : [];
     const comparing = isBaselineComparison(config);
-    // Group keys show the edited group's value, or group 0's when all are edited (the groups'
-    // own values are listed when they differ).
-    const first = resolveGroups(config)[this.editGroup ?? 0] ?? resolveGroups(config)[0];
+    const noComparison = noBaselineComparison(config, comparing);
+    const edited = this.editGroup === null ? null : [this.editGroup];
+    const policies = policiesOf(config, edited);
+    const shown = (spec: ParamSpec) => keyApplies(spec.key, policies);
+    // Group keys show the edited group's value, or when all are edited the first group's that
+    // the key acts on (the groups' own values are listed when they differ).
+    const groups = resolveGroups(config);
+    const valueOf = (spec: ParamSpec) => {
+      if (this.editGroup !== null) return (groups[this.editGroup] ?? groups[0])[spec.key];
+      return (groups.find((g) => keyApplies(spec.key, new Set([g.policy]))) ?? groups[0])[spec.key];
+    };
     return html`
       <div class="top">
         <label class="field">Preset
@@ -94,29 +104,30 @@ export class PgControls extends LitElement {
             : nothing}
         </label>
         <label class="toggle">
-          <input id="compare" type="checkbox" .checked=${comparing}
+          <input id="compare" type="checkbox" .checked=${comparing} ?disabled=${noComparison !== ''}
             @change=${(e: Event) => this.#emit('compare-change', (e.target as HTMLInputElement).checked)} />
           <span>Baseline on vs off, side by side
             <p class="toggle-help">Adds a second group identical but for the baseline (“${comparedBaseline(config)}” vs “none”):
               same agents, same random numbers, on the same charts in a second colour. Restarts the run.</p>
+            ${noComparison ? html`<p class="toggle-help" id="compare-off">Off here: ${noComparison}.</p>` : nothing}
           </span>
         </label>
       </div>
       <pg-groups .config=${config} .editGroup=${this.editGroup}
         @edit-group-change=${(e: CustomEvent<number | null>) => { this.editGroup = e.detail; }}></pg-groups>
       <div class="params" @param-change=${this.#onParamChange}>
-        ${kLearnerKeys.map((key) => this.#param(kParamSpecs.find((s) => s.key === key)!, config, first))}
+        ${kLearnerKeys.map((key) => kParamSpecs.find((s) => s.key === key)!).filter(shown).map((spec) => this.#param(spec, config, valueOf(spec)))}
         <details class="more">
           <summary>More settings</summary>
-          ${kParamSpecs.filter((s) => !kLearnerKeys.includes(s.key) && s.key !== 'label').map((spec) => this.#param(spec, config, first))}
+          ${kParamSpecs.filter((s) => !kLearnerKeys.includes(s.key) && s.key !== 'label' && shown(s)).map((spec) => this.#param(spec, config, valueOf(spec)))}
         </details>
       </div>`;
   }
 
-  #param(spec: ParamSpec, config: ExperimentConfig, first: ReturnType<typeof resolveGroups>[number]) {
+  #param(spec: ParamSpec, config: ExperimentConfig, value: Params[ParamKey]) {
     return html`<pg-param
           .spec=${spec}
-          .value=${first[spec.key]}
+          .value=${value}
           .groupValues=${spec.scope === 'group' && this.editGroup === null ? groupValuesText(config, spec.key) : null}
           .maxValue=${spec.key === 'agents' && this.agentLimit !== null ? Math.floor(this.agentLimit / config.groups.length) : null}
           .error=${this.errors.get(spec.key) ?? ''}

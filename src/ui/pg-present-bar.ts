@@ -1,6 +1,7 @@
 /**
  * Present mode's one thin bar: what a presenter touches during a demo (play, reset, baseline on
- * vs off, the learning rate) and the way out (full screen, keys, leave present mode), with the
+ * vs off, the learning rate; both disabled, with their reason as the tooltip, where no group is
+ * a softmax policy) and the way out (full screen, keys, leave present mode), with the
  * step counter and the engine in a few words. Commands go up as the app's usual events
  * (`run-command`, `compare-change`, `param-change`) plus `app-command` for the page's own.
  */
@@ -13,6 +14,7 @@ import { type NumberSpec, paramSpec } from '../core/schema.ts';
 import { isBaselineComparison } from './config-edit.ts';
 import { formatCount, formatNumber } from './format.ts';
 import type { ParamChangeDetail } from './pg-param.ts';
+import { noBaselineComparison, noLearningRate } from './policy-keys.ts';
 import type { RunCommand, RunCommandDetail } from './pg-run-bar.ts';
 import { type RunStatus, runStatusContext } from './run-controller.ts';
 import { sliderScale } from './slider-scale.ts';
@@ -61,21 +63,26 @@ export class PgPresentBar extends LitElement {
     const config = this.config;
     if (!status || !config) return nothing;
     const { ready, playing, atBudget } = status;
-    const lr = resolveGroups(config)[0].lr;
+    const groups = resolveGroups(config);
+    // The learning rate of the groups it acts on: an epsilon-greedy group's lr is unused.
+    const lr = (groups.find((g) => g.policy === 'softmax') ?? groups[0]).lr;
+    const noLr = noLearningRate(config);
     const comparing = isBaselineComparison(config);
+    const noComparison = noBaselineComparison(config, comparing);
     return html`<div class="bar">
       <button class="primary" id="present-play" ?disabled=${!ready} @click=${() => this.#run(playing ? 'pause' : atBudget ? 'replay' : 'play')}
         aria-label=${playing ? 'Pause' : atBudget ? 'Replay from step 1' : 'Play'}>${playing ? '❚❚ Pause' : atBudget ? '↻ Replay' : '▶ Play'}</button>
       <button id="present-reset" ?disabled=${!ready} @click=${() => this.#run('reset')} title="Same seed, from step 1 (R)">Reset</button>
-      <label title="A second group identical but for the baseline (B)">
-        <input id="present-compare" type="checkbox" .checked=${live(comparing)}
+      <label title=${noComparison ? `Off: ${noComparison}` : 'A second group identical but for the baseline (B)'}>
+        <input id="present-compare" type="checkbox" .checked=${live(comparing)} ?disabled=${noComparison !== ''}
           @change=${(e: Event) => this.#emit('compare-change', (e.target as HTMLInputElement).checked)} />
         Baseline on vs off</label>
-      <label for="present-lr">lr
+      <label for="present-lr" title=${noLr ? `No learning rate: ${noLr}` : 'Learning rate of the softmax groups'}>lr
         <input id="present-lr" type="range" min="0" max=${kLrScale.positions} step="1" .value=${live(String(kLrScale.toPosition(lr)))}
+          ?disabled=${noLr !== ''}
           aria-valuetext=${formatNumber(lr)}
           @input=${(e: Event) => this.#emit('param-change', { key: 'lr', value: kLrScale.fromPosition(Number((e.target as HTMLInputElement).value)) } satisfies ParamChangeDetail)} />
-        <span class="lr-value">${formatNumber(lr)}</span></label>
+        <span class="lr-value">${noLr ? '–' : formatNumber(lr)}</span></label>
       <span class="status" id="present-status">
         ${ready ? `step ${formatCount(status.stepsDone)} / ${formatCount(status.budget)}` : 'starting…'}
         ${status.fallback ? html` · <span class="fallback">CPU fallback</span>` : nothing}

@@ -16,13 +16,17 @@
  * up when it scrolls into view (or when `refresh()` is called, as the export does): most of a
  * frame's main-thread work is the plots' redraws, and a long page shows a few charts at a time.
  *
+ * A chart may leave some groups out (the gradient charts have nothing to plot for a value-based
+ * group) and say so in a `note` line under the title; where it has nothing to plot for any group
+ * (`unavailable`), the card says why instead of drawing empty axes.
+ *
  * Present mode sizes the text from outside through inherited custom properties (they cross the
  * shadow root): `--pg-title-font`, `--pg-legend-font`, `--pg-chart-font` (tick and axis-label
  * text, drawn by uPlot on the canvas from the plot box's computed font-size) and
  * `--pg-caption-display`; `fill` makes the plot take the element's height.
  */
 import { consume } from '@lit/context';
-import { LitElement, type PropertyValues, css, html, unsafeCSS } from 'lit';
+import { LitElement, type PropertyValues, css, html, nothing, unsafeCSS } from 'lit';
 import { property, state } from 'lit/decorators.js';
 import type uPlot from 'uplot';
 import uplotCss from 'uplot/dist/uPlot.min.css?inline';
@@ -68,6 +72,8 @@ export abstract class PgChart extends LitElement {
       .title label input { vertical-align: -0.1em; margin: 0 0.25rem 0 0; accent-color: #333; }
       .plot + .plot { margin-top: 0.2rem; }
       .plot { width: 100%; min-height: 80px; font-size: var(--pg-chart-font, 12px); }
+      .note { margin: 0 0 0.2rem; color: #6b4500; font-size: var(--pg-legend-font, 0.8rem); line-height: 1.3; }
+      .unavailable { margin: 0; padding: 1.5rem 0.5rem; color: #444; font-size: var(--pg-chart-font, 0.9rem); text-align: center; background: #f6f7f9; border-radius: 6px; }
       .caption { margin: 0.25rem 0 0; color: #555; font-size: 0.82rem; line-height: 1.35; display: var(--pg-caption-display, block); }
       :host([fill]) { height: 100%; }
       :host([fill]) figure { height: 100%; display: flex; flex-direction: column; }
@@ -124,6 +130,14 @@ export abstract class PgChart extends LitElement {
   protected controls(): unknown {
     return null;
   }
+  /** One short line under the title: groups this chart leaves out and why (or ''). */
+  protected note(_session: RunSession): string {
+    return '';
+  }
+  /** Why this chart has nothing to plot for the session, shown instead of the plots (or ''). */
+  protected unavailable(_session: RunSession): string {
+    return '';
+  }
   /** The plots for a session, top to bottom; their columns are reused for every frame of the session. */
   protected abstract build(session: RunSession): PlotSpec | PlotSpec[];
   /** Called per frame before the data goes to the plot (charts that derive columns fill them here). */
@@ -136,9 +150,14 @@ export abstract class PgChart extends LitElement {
   }
 
   render() {
+    const session = this.session;
+    const note = session ? this.note(session) : '';
+    const unavailable = session ? this.unavailable(session) : '';
     return html`<figure>
       <figcaption class="title"><span>${this.heading}</span>${this.controls()}</figcaption>
-      ${this.charts.map((_, i) => html`<div class="plot" part="plot" data-plot=${i}></div>`)}
+      ${note ? html`<p class="note" part="note">${note}</p>` : nothing}
+      ${unavailable ? html`<p class="unavailable" part="unavailable" role="note">${unavailable}</p>` : nothing}
+      ${this.charts.map((_, i) => html`<div class="plot" part="plot" data-plot=${i} ?hidden=${unavailable !== ''}></div>`)}
       <p class="caption">${this.caption}</p>
     </figure>`;
   }
@@ -163,7 +182,9 @@ export abstract class PgChart extends LitElement {
 
   protected updated(changed: PropertyValues): void {
     super.updated(changed);
-    if (this.session !== this.#built || changed.has('plotHeight') || changed.has('fill') || this.rebuildOn(changed) || !this.chart.plot) this.#rebuild();
+    // An unavailable chart has no plot to make: without the check it would rebuild every update.
+    const missing = !this.chart.plot && !(this.session && this.unavailable(this.session));
+    if (this.session !== this.#built || changed.has('plotHeight') || changed.has('fill') || this.rebuildOn(changed) || missing) this.#rebuild();
   }
 
   /** Other properties whose change needs a new plot. */
@@ -179,7 +200,7 @@ export abstract class PgChart extends LitElement {
     this.#data = [];
     this.drawn = [];
     const session = this.session;
-    if (!session) return;
+    if (!session || this.unavailable(session)) return;
     const built = this.build(session);
     const specs = Array.isArray(built) ? built : [built];
     const sync = specs.length > 1 ? `pg-chart-${++syncKeys}` : null;

@@ -1,9 +1,14 @@
-/** Chart 4: the variance of the gradient estimate over time, log scale: the variance-reduction view. */
+/**
+ * Chart 4: the variance of the gradient estimate over time, log scale: the variance-reduction
+ * view. Epsilon-greedy groups are left out: a value-based agent has no policy gradient (its
+ * gradient statistics are 0, which a log axis cannot draw).
+ */
 import { customElement } from 'lit/decorators.js';
 import type uPlot from 'uplot';
 import { formatNumber } from '../format.ts';
 import { withAlpha } from '../palette.ts';
 import type { RunSession } from '../run-controller.ts';
+import { hasPolicyGradient } from '../policy-keys.ts';
 import type { EndLabel } from './annotations.ts';
 import { PgChart, type PlotSpec, basePlotOptions, kStepAxis, stepSeries, valueFormatter } from './pg-chart.ts';
 
@@ -17,6 +22,27 @@ export class PgVarianceChart extends PgChart {
     return 'Solid: exact variance of the gradient estimate given each agent\'s policy; thin dashed: variance across agents. A good baseline pulls both down, often by orders of magnitude.';
   }
 
+  protected note(session: RunSession): string {
+    const left = this.#valueGroups(session);
+    if (left.length === 0 || left.length === session.groups) return '';
+    // Named only where their labels do not already say epsilon-greedy (a policy comparison's do).
+    const names = left.map((g) => session.shortLabels[g] || `group ${g}`);
+    const which = names.every((n) => n.includes('epsilon-greedy')) ? '' : ` (${names.join(', ')})`;
+    return `Epsilon-greedy groups${which} have no policy gradient: not shown.`;
+  }
+
+  protected unavailable(session: RunSession): string {
+    return this.#valueGroups(session).length === session.groups
+      ? `${session.groups === 1 ? 'This group is' : 'Every group is'} epsilon-greedy, a value-based method: it learns action values Q(a), not a policy by gradient, so there is no gradient estimate whose variance to show.`
+      : '';
+  }
+
+  #valueGroups(session: RunSession): number[] {
+    const out: number[] = [];
+    for (let g = 0; g < session.groups; g++) if (!hasPolicyGradient(session.config, g)) out.push(g);
+    return out;
+  }
+
   protected build(session: RunSession): PlotSpec {
     const history = session.history;
     const value = valueFormatter(3);
@@ -26,6 +52,7 @@ export class PgVarianceChart extends PgChart {
     const unlisted: number[] = [];
     const single = session.groups === 1;
     for (let g = 0; g < session.groups; g++) {
+      if (!hasPolicyGradient(session.config, g)) continue;
       const colour = session.colours[g];
       const group = session.shortLabels[g];
       series.push({ label: single ? 'exact Var' : group, stroke: colour.line, width: 2, value, points: { show: false } });
