@@ -21,6 +21,8 @@ override kLastStepRows: bool = false;
 override kGeneralStep: bool = false;
 // Some group is epsilon-greedy (plan.valueStep): without it the value step is not compiled.
 override kValueStep: bool = false;
+// Some group has contexts > 1 (plan.contextStep): without it the contextual step is not compiled.
+override kContextStep: bool = false;
 // Partial records per workgroup and row: 1, or one per subgroup (reduce_subgroups.wgsl).
 override kRecordsPerWorkgroup: u32 = 1u;
 
@@ -56,6 +58,11 @@ struct GroupParams {
   epsilonShare: f32,
   greedyMass: f32,
   valueStep: f32,
+  // The critic's step size; contexts, and context c's level contextLow + contextStep * c.
+  criticLr: f32,
+  contexts: u32,
+  contextLow: f32,
+  contextStep: f32,
   pad0: u32,
   means: array<f32, kMaxArms>,
 }
@@ -80,8 +87,9 @@ struct StepUniforms {
 @group(0) @binding(0) var<uniform> uniforms: StepUniforms;
 @group(0) @binding(1) var<storage, read> groups: array<GroupParams>;
 // Arm-major: prefs of arm j at [j * stateStride + agent], then the reward mean, then the ema,
-// then a group's extra planes (epsilon-greedy: the pull count of arm j at plane kArms + 2 + j;
-// advantageNorm running: the mean square of the advantages at plane kArms + 2).
+// then a group's extra planes (extraLayout in src/core/agent.ts). Epsilon-greedy: the pull count
+// of arm j at plane kArms + 2 + j. Softmax: the critic's V(c) at kArms + 2 + c, then
+// advantageNorm running's mean square of the advantages, then the preferences of contexts 1, 2, ...
 @group(0) @binding(2) var<storage, read_write> state: array<f32>;
 // [(row * workgroupCount + workgroup) * kRecordsPerWorkgroup + record] records of
 // kAccScalars + 3 * kArms sums.
@@ -115,6 +123,15 @@ var<private> weightSum: f32;
 var<private> counts: array<f32, kArmCapacity>;
 // advantageNorm running: the mean of A^2 over the agent's samples so far.
 var<private> advantageSquare: f32;
+// The critic's V of the context being stepped (softmax groups; drawSample reads and updates it),
+// and a contextual agent's V of every context.
+var<private> critic: f32;
+var<private> criticValues: array<f32, kMaxContexts>;
+// A contextual agent: its arm values in context 0 without the level, and whose preferences are in prefs.
+var<private> baseValue: array<f32, kArmCapacity>;
+var<private> loadedContext: u32;
+// The agent's index in the state planes.
+var<private> stateSlot: u32;
 
 fn statCount() -> u32 {
   return kAccScalars + 3u * kArms;
@@ -225,6 +242,11 @@ var<private> epochs: u32;
 var<private> clipLow: f32;
 var<private> clipHigh: f32;
 var<private> isValueGroup: bool;
+var<private> isContextGroup: bool;
+var<private> criticLr: f32;
+var<private> contexts: u32;
+var<private> contextLow: f32;
+var<private> contextStep: f32;
 var<private> epsilonShare: f32;
 var<private> greedyMass: f32;
 var<private> valueStepSize: f32;
@@ -330,7 +352,11 @@ struct BatchSums {
 // Sample `index` of step `stepIndex`'s batch (AgentStepper's #drawSample): the action, the reward,
 // R - b, and the running baselines advanced (`rewardCount` rewards including this one).
 fn drawSample(stepIndex: u32, index: u32, rewardCount: u32) -> Sample {
-  let words = philox4x32(vec4<u32>(stepIndex, kPurposeStep, index, 0u), vec2<u32>(uniforms.seed, localAgent));
+  return sampleFrom(philox4x32(vec4<u32>(stepIndex, kPurposeStep, index, 0u), vec2<u32>(uniforms.seed, localAgent)), rewardCount);
+}
+
+// drawSample from the step's words (AgentStepper's #sampleFrom).
+fn sampleFrom(words: vec4<u32>, rewardCount: u32) -> Sample {
   var sample: Sample;
   sample.action = sampleArm(uniformFromU32(words.x));
   let action = sample.action;
@@ -367,6 +393,10 @@ fn drawSample(stepIndex: u32, index: u32, rewardCount: u32) -> Sample {
       sample.factor = select(1.0, 0.0, firstFromReward);
       sample.referenceBaseline = baseline;
     }
+    case kBaselineCritic: {
+      baseline = select(critic, 0.0, isValueGroup);
+      sample.referenceBaseline = baseline;
+    }
     default: {
       sample.referenceBaseline = 0.0;
     }
@@ -375,6 +405,7 @@ fn drawSample(stepIndex: u32, index: u32, rewardCount: u32) -> Sample {
   sample.advantage = reward - baseline;
   rewardMean = rewardMean + (reward - rewardMean) / countF;
   ema = select(ema + baselineRate * (reward - ema), reward, firstFromReward);
+  if (!isValueGroup) { critic = critic + criticLr * (reward - critic); }
   return sample;
 }
 
@@ -403,6 +434,8 @@ fn takeStep(stepIndex: u32, withStats: bool) {
   if (isActive && healthy) {
     if (kValueStep && isValueGroup) {
       takeValueStep(stepIndex, withStats);
+    } else if (kContextStep && isContextGroup) {
+      takeContextStep(stepIndex, withStats);
     } else if (kGeneralStep) {
       takeGeneralStep(stepIndex, withStats);
     } else {
@@ -425,6 +458,52 @@ fn takePlainStep(stepIndex: u32, withStats: bool) {
   for (var j = 0u; j < kArms; j++) {
     prefs[j] = prefs[j] + coefficient * scoreDirection(j == sample.action, probs[j]);
     // abs(x) <= max finite f32 is false for inf and NaN alike.
+    if (!(abs(prefs[j]) <= 3.4028234663852886e38)) { healthy = false; }
+  }
+}
+
+// The plane of a contextual agent's preference for arm j in context `context` (context 0's are the
+// preferences' own planes; a contextual group has no running-norm word, so its contexts' follow its V).
+fn contextPlane(context: u32, j: u32) -> u32 {
+  return select(kArms + 2u + contexts + (context - 1u) * kArms + j, j, context == 0u);
+}
+
+// The arms in context `context` (AgentStepper's #contextArms): arm j takes arm (j + context) mod k's
+// value in context 0 plus the context's level.
+fn contextArms(context: u32) {
+  let level = contextLow + contextStep * f32(context);
+  optimalArm = 0u;
+  for (var j = 0u; j < kArms; j++) {
+    let value = baseValue[(j + context) % kArms] + level;
+    armValue[j] = value;
+    armMean[j] = offset + scale * value;
+    armVar[j] = select(rewardSd * rewardSd, scale * scale * value * (1.0 - value), env == kEnvBernoulli);
+    if (armMean[j] > armMean[optimalArm]) { optimalArm = j; }
+  }
+  bestMean = armMean[optimalArm];
+}
+
+// The contextual bandit's step (AgentStepper's #takeContextStep): the context from the step's fourth
+// word, that context's preferences (swapped through global memory when the context changes) and
+// arms, and the plain step with the baseline critic reading that context's V.
+fn takeContextStep(stepIndex: u32, withStats: bool) {
+  let words = philox4x32(vec4<u32>(stepIndex, kPurposeStep, 0u, 0u), vec2<u32>(uniforms.seed, localAgent));
+  let context = min(contexts - 1u, u32(floor(uniformFromU32(words.w) * f32(contexts))));
+  if (context != loadedContext) {
+    let stride = uniforms.stateStride;
+    for (var j = 0u; j < kArms; j++) { state[contextPlane(loadedContext, j) * stride + stateSlot] = prefs[j]; }
+    for (var j = 0u; j < kArms; j++) { prefs[j] = state[contextPlane(context, j) * stride + stateSlot]; }
+    loadedContext = context;
+  }
+  contextArms(context);
+  policy(invTemperature);
+  critic = criticValues[context];
+  let sample = sampleFrom(words, stepIndex);
+  criticValues[context] = critic;
+  if (withStats) { accumulateSampleStats(sample); }
+  let coefficient = lrOverTemperature * sample.advantage;
+  for (var j = 0u; j < kArms; j++) {
+    prefs[j] = prefs[j] + coefficient * scoreDirection(j == sample.action, probs[j]);
     if (!(abs(prefs[j]) <= 3.4028234663852886e38)) { healthy = false; }
   }
 }
@@ -471,6 +550,7 @@ fn takeGeneralStep(stepIndex: u32, withStats: bool) {
     // The batch's advantages replayed for their mean and sd (the same counter-based draws).
     let savedMean = rewardMean;
     let savedEma = ema;
+    let savedCritic = critic;
     var sum = 0.0;
     var sumSquares = 0.0;
     for (var i = 0u; i < batch; i++) {
@@ -480,6 +560,7 @@ fn takeGeneralStep(stepIndex: u32, withStats: bool) {
     }
     rewardMean = savedMean;
     ema = savedEma;
+    critic = savedCritic;
     shift = sum / f32(batch);
     normScale = 1.0 / (sqrt(max(0.0, sumSquares / f32(batch) - shift * shift)) + kAdvantageEpsilon);
   }
@@ -489,6 +570,7 @@ fn takeGeneralStep(stepIndex: u32, withStats: bool) {
   let startMean = rewardMean;
   let startEma = ema;
   let startSquare = advantageSquare;
+  let startCritic = critic;
   // PPO (AgentStepper.takeStep): pass e > 0 replays the batch (drawn from the step's first
   // policy, `probs`) and climbs the clipped surrogate, r = pi_now(a) / pi(a); pass 0 (r = 1) is
   // the plain batch step.
@@ -500,6 +582,7 @@ fn takeGeneralStep(stepIndex: u32, withStats: bool) {
       rewardMean = startMean;
       ema = startEma;
       advantageSquare = startSquare;
+      critic = startCritic;
       policyNow();
     }
     let counted = withStats && epoch == 0u;
@@ -618,6 +701,11 @@ fn main(
   clipLow = groups[groupIndex].clipLow;
   clipHigh = groups[groupIndex].clipHigh;
   isValueGroup = groups[groupIndex].policy == kPolicyEpsilonGreedy;
+  contexts = groups[groupIndex].contexts;
+  isContextGroup = contexts > 1u;
+  criticLr = groups[groupIndex].criticLr;
+  contextLow = groups[groupIndex].contextLow;
+  contextStep = groups[groupIndex].contextStep;
   epsilonShare = groups[groupIndex].epsilonShare;
   greedyMass = groups[groupIndex].greedyMass;
   valueStepSize = groups[groupIndex].valueStep;
@@ -638,6 +726,9 @@ fn main(
 
   rewardMean = 0.0;
   advantageSquare = 0.0;
+  critic = 0.0;
+  loadedContext = 0u;
+  stateSlot = agentIndex;
   ema = 0.0;
   optimalArm = 0u;
   if (isActive) {
@@ -647,8 +738,16 @@ fn main(
     if (kValueStep && isValueGroup) {
       for (var j = 0u; j < kArms; j++) { counts[j] = state[(kArms + 2u + j) * stride + agentIndex]; }
     }
-    if (kGeneralStep && advantageNorm == kAdvantageNormRunning) { advantageSquare = state[(kArms + 2u) * stride + agentIndex]; }
+    if (kGeneralStep && advantageNorm == kAdvantageNormRunning) { advantageSquare = state[(kArms + 2u + contexts) * stride + agentIndex]; }
+    if (!isValueGroup) { critic = state[(kArms + 2u) * stride + agentIndex]; }
+    if (kContextStep && isContextGroup) {
+      for (var c = 0u; c < contexts; c++) { criticValues[c] = state[(kArms + 2u + c) * stride + agentIndex]; }
+    }
     loadArms();
+    if (kContextStep && isContextGroup) {
+      for (var j = 0u; j < kArms; j++) { baseValue[j] = armValue[j]; }
+      contextArms(0u);
+    }
     currentPolicy();
   }
   bestMean = armMean[optimalArm];
@@ -686,12 +785,17 @@ fn main(
   }
 
   if (isActive) {
-    for (var j = 0u; j < kArms; j++) { state[j * stride + agentIndex] = prefs[j]; }
+    for (var j = 0u; j < kArms; j++) { state[contextPlane(loadedContext, j) * stride + agentIndex] = prefs[j]; }
     state[kArms * stride + agentIndex] = rewardMean;
     state[(kArms + 1u) * stride + agentIndex] = ema;
     if (kValueStep && isValueGroup) {
       for (var j = 0u; j < kArms; j++) { state[(kArms + 2u + j) * stride + agentIndex] = counts[j]; }
     }
-    if (kGeneralStep && advantageNorm == kAdvantageNormRunning) { state[(kArms + 2u) * stride + agentIndex] = advantageSquare; }
+    if (kGeneralStep && advantageNorm == kAdvantageNormRunning) { state[(kArms + 2u + contexts) * stride + agentIndex] = advantageSquare; }
+    if (kContextStep && isContextGroup) {
+      for (var c = 0u; c < contexts; c++) { state[(kArms + 2u + c) * stride + agentIndex] = criticValues[c]; }
+    } else if (!isValueGroup) {
+      state[(kArms + 2u) * stride + agentIndex] = critic;
+    }
   }
 }

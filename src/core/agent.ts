@@ -78,8 +78,17 @@ export interface StepConstants {
   valueStep: number;
   /** Every preference (epsilon-greedy: action value) before step 1. */
   initialPref: number;
-  /** Words of state per agent beyond the preferences, reward mean and ema (`extraWords`). */
+  /** Words of state per agent beyond the preferences, reward mean and ema, and where they sit (`extraLayout`). */
   extraWords: number;
+  squareWord: number;
+  contextPrefsWord: number;
+  /** Softmax groups keep a critic V(context) in extra words 0 .. contexts - 1. */
+  hasCritic: boolean;
+  criticLr: number;
+  contexts: number;
+  /** Context c's level is contextLow + contextStep * c (f32; 0 and 0 with one context). */
+  contextLow: number;
+  contextStep: number;
   invTemperature: number;
   baseline: Params['baseline'];
   baselineRate: number;
@@ -96,32 +105,47 @@ export interface StepConstants {
   means: Float32Array;
 }
 
-type StepParams = Pick<Params, 'policy' | 'batch' | 'advantageNorm' | 'entropy' | 'epochs'>;
+type StepParams = Pick<Params, 'policy' | 'batch' | 'advantageNorm' | 'entropy' | 'epochs' | 'contexts'>;
 
 /** One sample, one update, nothing added: the step as the lesson writes it (and the fastest). */
 export function isPlainStep(params: StepParams): boolean {
-  return params.policy === 'softmax' && params.batch === 1 && params.advantageNorm === 'none' && params.entropy === 0 && params.epochs === 1;
+  return params.policy === 'softmax' && params.contexts === 1 && params.batch === 1 && params.advantageNorm === 'none' &&
+    params.entropy === 0 && params.epochs === 1;
 }
 
 /**
- * The three steps the engines compile: 'plain' (isPlainStep), 'general' (a softmax step with a
- * batch, normalised advantages, an entropy bonus or PPO passes), 'value' (epsilon-greedy).
+ * The steps the engines compile: 'plain' (isPlainStep), 'general' (a softmax step with a batch,
+ * normalised advantages, an entropy bonus or PPO passes), 'value' (epsilon-greedy), 'context'
+ * (the plain step on a contextual bandit: contexts > 1).
  */
-export type StepKind = 'plain' | 'general' | 'value';
+export type StepKind = 'plain' | 'general' | 'value' | 'context';
 
 export function stepKind(params: StepParams): StepKind {
   if (params.policy === 'epsilon-greedy') return 'value';
+  if (params.contexts > 1) return 'context';
   return isPlainStep(params) ? 'plain' : 'general';
 }
 
+type StateParams = Pick<Params, 'policy' | 'arms' | 'advantageNorm' | 'contexts'>;
+
 /**
- * Words of per-agent state a group keeps beyond its k preferences, reward mean and ema:
- * epsilon-greedy's k pull counts n(a) (its action values live in the preferences' place), or
- * advantageNorm 'running''s mean square of the advantages so far.
+ * Where a group's words of per-agent state beyond its k preferences, reward mean and ema sit.
+ * Epsilon-greedy: k pull counts n(a) (its action values live in the preferences' place).
+ * Softmax: the critic's V(context) for each context (kept whichever baseline the group uses,
+ * like the reward mean and the ema, so the baseline can change while it runs), then
+ * advantageNorm 'running''s mean square of the advantages, then the preferences of contexts
+ * 1, 2, ... (context 0's are the preferences).
  */
-export function extraWords(params: Pick<Params, 'policy' | 'arms' | 'advantageNorm'>): number {
-  if (params.policy === 'epsilon-greedy') return params.arms;
-  return params.advantageNorm === 'running' ? 1 : 0;
+export function extraLayout(params: StateParams): { words: number; square: number; contextPrefs: number } {
+  if (params.policy === 'epsilon-greedy') return { words: params.arms, square: -1, contextPrefs: -1 };
+  const square = params.advantageNorm === 'running' ? params.contexts : -1;
+  const contextPrefs = params.contexts + (square >= 0 ? 1 : 0);
+  return { words: contextPrefs + (params.contexts - 1) * params.arms, square, contextPrefs };
+}
+
+/** Words of per-agent state beyond the k preferences, reward mean and ema (`extraLayout`). */
+export function extraWords(params: StateParams): number {
+  return extraLayout(params).words;
 }
 
 /** What every preference starts at: 0, or epsilon-greedy's initial value estimate (f32). */
@@ -129,9 +153,19 @@ export function initialPref(params: Pick<Params, 'policy' | 'initialValue'>): nu
   return params.policy === 'epsilon-greedy' ? f32(params.initialValue) : 0;
 }
 
+/** Fills `extra` (`agents` x `extraWords`) with the extra words' starting values: V = Initial baseline, the rest 0. */
+export function fillInitialExtra(params: StateParams & Pick<Params, 'baselineInit'>, extra: Float32Array, agents: number): void {
+  const words = extraWords(params);
+  extra.fill(0, 0, agents * words);
+  if (params.policy !== 'softmax' || params.baselineInit === 0) return;
+  const init = f32(params.baselineInit);
+  for (let i = 0; i < agents; i++) extra.fill(init, i * words, i * words + params.contexts);
+}
+
 export function stepConstants(params: Params): StepConstants {
   const invTemperature = f32(1 / params.temperature);
   const lrOverTemperature = f32(f32(params.lr) * invTemperature);
+  const layout = extraLayout(params);
   return {
     lrOverTemperature,
     lrOverTemperatureBatch: f32(lrOverTemperature / params.batch),
@@ -150,7 +184,14 @@ export function stepConstants(params: Params): StepConstants {
     greedyMass: f32(1 - f32(params.epsilon)),
     valueStep: f32(params.valueStep),
     initialPref: initialPref(params),
-    extraWords: extraWords(params),
+    extraWords: layout.words,
+    squareWord: layout.square,
+    contextPrefsWord: layout.contextPrefs,
+    hasCritic: params.policy === 'softmax',
+    criticLr: f32(params.criticLr),
+    contexts: params.contexts,
+    contextLow: params.contexts > 1 ? f32(-f32(params.contextSpread)) : 0,
+    contextStep: params.contexts > 1 ? f32(f32(2 * f32(params.contextSpread)) / (params.contexts - 1)) : 0,
     invTemperature,
     baseline: params.baseline,
     baselineRate: f32(params.baselineRate),
@@ -181,6 +222,10 @@ export class AgentStepper {
   /** Expected reward of each arm for the loaded agent (offset and scale applied). */
   readonly armMean: Float32Array;
   readonly armVariance: Float64Array;
+  /** Each arm's value before offset and scale in the context seen (bernoulli: its probability). */
+  readonly armValue: Float32Array;
+  /** The loaded agent's arm values in context 0 without its level (what contexts turn). */
+  readonly #baseValue: Float32Array;
   readonly words = new Uint32Array(4);
   /** The step's change to each preference, summed over the batch. */
   readonly #delta: Float32Array;
@@ -213,6 +258,11 @@ export class AgentStepper {
   advantageFactor = 1;
   referenceBaseline = 0;
   healthy = true;
+  /** The context of the last step (0 without contexts). */
+  context = 0;
+  /** Where the preferences of the last contextual step's context sit (null: the caller's preferences). */
+  #stepPrefs: Float32Array | null = null;
+  #stepOffset = 0;
 
   constructor(arms: number, seed: number) {
     this.arms = arms;
@@ -221,6 +271,8 @@ export class AgentStepper {
     this.probs = new Float32Array(arms);
     this.armMean = new Float32Array(arms);
     this.armVariance = new Float64Array(arms);
+    this.armValue = new Float32Array(arms);
+    this.#baseValue = new Float32Array(arms);
     this.#delta = new Float32Array(arms);
     this.#weightsNow = new Float32Array(arms);
     this.#probsNow = new Float32Array(arms);
@@ -244,14 +296,33 @@ export class AgentStepper {
     this.policy(prefs, agent * k, c);
   }
 
-  /** Arm values of `agent`; `normals` holds its k standard normals (gaussian only). */
+  /** Arm values of `agent` (in context 0); `normals` holds its k standard normals (gaussian only). */
   loadArms(c: StepConstants, normals: Float32Array | null, normalsOffset: number): void {
     const k = this.arms;
+    for (let j = 0; j < k; j++) {
+      this.#baseValue[j] = c.env === 'gaussian' ? f32(c.spread * (normals as Float32Array)[normalsOffset + j]) : c.means[j];
+    }
+    this.#stepPrefs = null;
+    this.context = 0;
+    this.#contextArms(c, 0);
+  }
+
+  /** The loaded agent's arms in context `context` (contextual groups; 0 for any other), in `armMean` .. `bestMean`. */
+  loadContext(c: StepConstants, context: number): void {
+    this.#contextArms(c, context);
+  }
+
+  /**
+   * The arms in context `context`: arm j takes the value of arm (j + context) mod k in context 0
+   * plus the context's level (both 0 without contexts), then offset and scale.
+   */
+  #contextArms(c: StepConstants, context: number): void {
+    const k = this.arms;
+    const level = f32(c.contextLow + f32(c.contextStep * context));
     let best = 0;
     for (let j = 0; j < k; j++) {
-      let value: number;
-      if (c.env === 'gaussian') value = f32(c.spread * (normals as Float32Array)[normalsOffset + j]);
-      else value = c.means[j];
+      const value = f32(this.#baseValue[(j + context) % k] + level);
+      this.armValue[j] = value;
       this.armMean[j] = f32(c.offset + f32(c.scale * value));
       this.armVariance[j] =
         c.env === 'bernoulli' ? c.scale * c.scale * value * (1 - value) : c.rewardSd * c.rewardSd;
@@ -261,11 +332,17 @@ export class AgentStepper {
     this.bestMean = this.armMean[best];
   }
 
-  /** The policy at the agent's current preferences (or action values), into `weights`, `probs`, `weightSum`. */
+  /**
+   * The policy at the agent's current preferences (or action values), into `weights`, `probs`,
+   * `weightSum`. After a contextual step: the policy of the context that step saw.
+   */
   policy(prefs: Float32Array, offset: number, c: StepConstants): void {
-    this.weightSum = c.kind === 'value'
-      ? epsilonGreedyInto(prefs, offset, this.arms, c.epsilonShare, c.greedyMass, this.weights, this.probs)
-      : softmaxInto(prefs, offset, this.arms, c.invTemperature, this.weights, this.probs);
+    if (c.kind === 'value') {
+      this.weightSum = epsilonGreedyInto(prefs, offset, this.arms, c.epsilonShare, c.greedyMass, this.weights, this.probs);
+      return;
+    }
+    const own = this.#stepPrefs === null;
+    this.weightSum = softmaxInto(own ? prefs : this.#stepPrefs as Float32Array, own ? offset : this.#stepOffset, this.arms, c.invTemperature, this.weights, this.probs);
   }
 
   /**
@@ -277,6 +354,8 @@ export class AgentStepper {
   #drawSample(
     rewardMean: Float32Array,
     ema: Float32Array,
+    extra: Float32Array,
+    criticAt: number,
     stateIndex: number,
     agent: number,
     step: number,
@@ -284,11 +363,24 @@ export class AgentStepper {
     rewardCount: number,
     c: StepConstants,
   ): void {
+    philox4x32(step, kStepPurpose, index, 0, this.seed, agent, this.words);
+    this.#sampleFrom(rewardMean, ema, extra, criticAt, stateIndex, rewardCount, c);
+  }
+
+  /** `#drawSample` from the step's words already in `words`; the critic V sits at extra[criticAt]. */
+  #sampleFrom(
+    rewardMean: Float32Array,
+    ema: Float32Array,
+    extra: Float32Array,
+    criticAt: number,
+    stateIndex: number,
+    rewardCount: number,
+    c: StepConstants,
+  ): void {
     const words = this.words;
-    philox4x32(step, kStepPurpose, index, 0, this.seed, agent, words);
     const action = sampleArm(this.weights, this.arms, this.weightSum, uniformFromU32(words[0]));
 
-    const reward = drawReward(c, this.armMean, c.means, action, words);
+    const reward = drawReward(c, this.armMean, this.armValue, action, words);
 
     const previousMean = rewardMean[stateIndex];
     // Before any reward is seen a running baseline has no history: with baselineFromFirstReward
@@ -310,6 +402,9 @@ export class AgentStepper {
         baseline = firstFromReward ? reward : ema[stateIndex];
         if (firstFromReward) this.advantageFactor = 0;
         break;
+      case 'critic':
+        baseline = c.hasCritic ? extra[criticAt] : 0;
+        break;
     }
     this.referenceBaseline = c.baseline === 'average-inclusive' ? previousMean : baseline;
     this.action = action;
@@ -318,6 +413,7 @@ export class AgentStepper {
     this.advantage = f32(reward - baseline);
     rewardMean[stateIndex] = f32(previousMean + f32(f32(reward - previousMean) / rewardCount));
     ema[stateIndex] = firstFromReward ? reward : f32(ema[stateIndex] + f32(c.baselineRate * f32(reward - ema[stateIndex])));
+    if (c.hasCritic) extra[criticAt] = f32(extra[criticAt] + f32(c.criticLr * f32(reward - extra[criticAt])));
   }
 
   /**
@@ -352,10 +448,15 @@ export class AgentStepper {
       this.#takeValueStep(prefs, offset, rewardMean, ema, extra, stateIndex, agent, step, c);
       return;
     }
+    if (c.kind === 'context') {
+      this.#takeContextStep(prefs, offset, rewardMean, ema, extra, stateIndex, agent, step, c);
+      return;
+    }
+    const criticAt = stateIndex * c.extraWords;
     if (c.plain) {
       // One sample, one update (accumulateActionStats reads the sample itself): a path of its own,
       // small enough for V8 to compile the engine's loop around it as one piece.
-      this.#drawSample(rewardMean, ema, stateIndex, agent, step, 0, step, c);
+      this.#drawSample(rewardMean, ema, extra, criticAt, stateIndex, agent, step, 0, step, c);
       const action = this.action;
       const coefficient = f32(c.lrOverTemperature * this.advantage);
       let healthy = true;
@@ -374,15 +475,17 @@ export class AgentStepper {
     if (c.advantageNorm === 'batch') {
       const savedMean = rewardMean[stateIndex];
       const savedEma = ema[stateIndex];
+      const savedCritic = extra[criticAt];
       let sum = 0;
       let sumSquares = 0;
       for (let i = 0; i < batch; i++) {
-        this.#drawSample(rewardMean, ema, stateIndex, agent, step, i, rewardsBefore + i + 1, c);
+        this.#drawSample(rewardMean, ema, extra, criticAt, stateIndex, agent, step, i, rewardsBefore + i + 1, c);
         sum = f32(sum + this.advantage);
         sumSquares = f32(sumSquares + f32(this.advantage * this.advantage));
       }
       rewardMean[stateIndex] = savedMean;
       ema[stateIndex] = savedEma;
+      extra[criticAt] = savedCritic;
       shift = f32(sum / batch);
       const variance = Math.max(0, f32(f32(sumSquares / batch) - f32(shift * shift)));
       normScale = f32(1 / f32(f32(Math.sqrt(variance)) + kAdvantageEpsilon));
@@ -405,8 +508,9 @@ export class AgentStepper {
     const startMean = rewardMean[stateIndex];
     const startEma = ema[stateIndex];
     const running = c.advantageNorm === 'running';
-    const squareAt = stateIndex * c.extraWords;
+    const squareAt = stateIndex * c.extraWords + c.squareWord;
     const startSquare = running ? extra[squareAt] : 0;
+    const startCritic = extra[criticAt];
     // PPO: pass e > 0 replays the same batch (drawn from the step's first policy, `probs`) and
     // climbs the clipped surrogate min(r A, clip(r, 1 - eps, 1 + eps) A), r = pi_now(a) / pi(a):
     // a sample whose ratio has left the bound in its advantage's direction adds nothing, the
@@ -418,13 +522,14 @@ export class AgentStepper {
         rewardMean[stateIndex] = startMean;
         ema[stateIndex] = startEma;
         if (running) extra[squareAt] = startSquare;
+        extra[criticAt] = startCritic;
         weightSumNow = softmaxInto(prefs, offset, k, c.invTemperature, this.#weightsNow, this.#probsNow);
         probsNow = this.#probsNow;
       }
       const counted = measured && pass === 0;
       delta.fill(0);
       for (let i = 0; i < batch; i++) {
-        this.#drawSample(rewardMean, ema, stateIndex, agent, step, i, rewardsBefore + i + 1, c);
+        this.#drawSample(rewardMean, ema, extra, criticAt, stateIndex, agent, step, i, rewardsBefore + i + 1, c);
         const action = this.action;
         let advantage = c.advantageNorm === 'batch' ? f32(f32(this.advantage - shift) * normScale) : this.advantage;
         if (running) {
@@ -482,6 +587,47 @@ export class AgentStepper {
   }
 
   /**
+   * The contextual bandit's step: the context from the step's fourth random word (uniform over
+   * `contexts`), then the plain REINFORCE step with that context's arms and preferences, and the
+   * baseline `critic` is that context's V (every V learns from its context's rewards). Leaves
+   * `probs` as the policy the action was drawn from and `policy` pointed at the context's
+   * preferences, so the policy statistics that follow are those of the context seen.
+   */
+  #takeContextStep(
+    prefs: Float32Array,
+    offset: number,
+    rewardMean: Float32Array,
+    ema: Float32Array,
+    extra: Float32Array,
+    stateIndex: number,
+    agent: number,
+    step: number,
+    c: StepConstants,
+  ): void {
+    const k = this.arms;
+    philox4x32(step, kStepPurpose, 0, 0, this.seed, agent, this.words);
+    const context = Math.min(c.contexts - 1, Math.floor(f32(uniformFromU32(this.words[3]) * c.contexts)));
+    const base = stateIndex * c.extraWords;
+    const policyPrefs = context === 0 ? prefs : extra;
+    const policyOffset = context === 0 ? offset : base + c.contextPrefsWord + (context - 1) * k;
+    this.context = context;
+    this.#stepPrefs = policyPrefs;
+    this.#stepOffset = policyOffset;
+    this.#contextArms(c, context);
+    this.weightSum = softmaxInto(policyPrefs, policyOffset, k, c.invTemperature, this.weights, this.probs);
+    this.#sampleFrom(rewardMean, ema, extra, base + context, stateIndex, step, c);
+    const action = this.action;
+    const coefficient = f32(c.lrOverTemperature * this.advantage);
+    let healthy = true;
+    for (let j = 0; j < k; j++) {
+      const updated = f32(policyPrefs[policyOffset + j] + f32(coefficient * f32(scoreDirection(j, action, this.probs))));
+      policyPrefs[policyOffset + j] = updated;
+      if (!(Math.abs(updated) <= 3.4028234663852886e38)) healthy = false;
+    }
+    this.healthy = healthy;
+  }
+
+  /**
    * Epsilon-greedy's step: one arm drawn from the epsilon-greedy policy (`policy`, from the step's
    * uniform as a softmax draws it, so a greedy and a softmax group share their random numbers),
    * its reward, and the value update of that arm alone:
@@ -500,7 +646,8 @@ export class AgentStepper {
     step: number,
     c: StepConstants,
   ): void {
-    this.#drawSample(rewardMean, ema, stateIndex, agent, step, 0, step, c);
+    // No critic: the extra words are the counts.
+    this.#drawSample(rewardMean, ema, counts, 0, stateIndex, agent, step, 0, step, c);
     const action = this.action;
     const countAt = stateIndex * c.extraWords + action;
     const value = values[offset + action];
@@ -561,7 +708,7 @@ export class AgentStepper {
       this.#accumulateValueStats(record, base);
       return;
     }
-    if (c.plain) {
+    if (c.plain || c.kind === 'context') {
       this.#accumulateSampleStats(record, base, c);
       return;
     }
@@ -593,7 +740,7 @@ export class AgentStepper {
    */
   stepGradient(j: number, c: StepConstants): number {
     if (c.kind === 'value') return 0;
-    return c.plain ? this.advantage * c.invTemperature * scoreDirection(j, this.action, this.probs) : this.gradient[j] / c.batch;
+    return c.plain || c.kind === 'context' ? this.advantage * c.invTemperature * scoreDirection(j, this.action, this.probs) : this.gradient[j] / c.batch;
   }
 
   /** accumulateActionStats for a value step: its sample; no gradient (its slots stay 0). */
@@ -644,7 +791,10 @@ export class AgentStepper {
     }
     record[base + kAcc.expected] += expected;
     record[base + kAcc.regret] += this.bestMean - expected;
-    record[base + kAcc.entropy] += c.kind === 'value' ? entropyOfProbs(probs, k) : entropyOf(prefs, offset, k, c.invTemperature, probs, this.weightSum);
+    const own = this.#stepPrefs === null;
+    record[base + kAcc.entropy] += c.kind === 'value'
+      ? entropyOfProbs(probs, k)
+      : entropyOf(own ? prefs : this.#stepPrefs as Float32Array, own ? offset : this.#stepOffset, k, c.invTemperature, probs, this.weightSum);
     record[base + kAcc.probOptimal] += probs[this.optimalArm];
   }
 }

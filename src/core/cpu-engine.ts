@@ -7,7 +7,7 @@
  * Loop order: agents outer, a chunk of steps inner, as the GPU kernel runs; each agent's policy
  * after step t is its policy before step t + 1, so one softmax per agent-step serves both.
  */
-import { AgentStepper, armNormal, extraWords, initialPref } from './agent.ts';
+import { AgentStepper, armNormal, extraWords, fillInitialExtra, initialPref } from './agent.ts';
 import { type ExperimentConfig, validateConfig } from './config.ts';
 import { type AgentState, type AgentStates, type Engine, type LiveParams, type Trajectory, checkRowEvery, windowRecorded } from './engine.ts';
 import type { ParamChange } from './groups.ts';
@@ -98,6 +98,8 @@ export class CpuEngine implements Engine {
     const shared = options.slices ? null : this.#makeNormals(0, Math.max(...slices.map((s) => s.agents)));
     this.#groups = this.#live.params.map((params, g) => {
       const { first, agents } = slices[g];
+      const extra = new Float32Array(agents * extraWords(params));
+      fillInitialExtra(params, extra, agents);
       return {
         agents,
         first,
@@ -105,7 +107,7 @@ export class CpuEngine implements Engine {
         prefs: new Float32Array(agents * k).fill(initialPref(params)),
         rewardMean: new Float32Array(agents),
         ema: new Float32Array(agents).fill(Math.fround(params.baselineInit)),
-        extra: new Float32Array(agents * extraWords(params)),
+        extra,
         divergedAt: 0,
         pending: new Float64Array(this.#recordLength),
       };
@@ -273,7 +275,7 @@ export class CpuEngine implements Engine {
     return { prefs: state.prefs.slice(), rewardMean: state.rewardMean.slice(), ema: state.ema.slice(), extra: state.extra.slice() };
   }
 
-  /** Overwrites a group's agent state (tests start CPU and GPU from one state this way). */
+  /** Overwrites a group's agent state, extra words only where given (tests start CPU and GPU from one state this way). */
   writeAgents(group: number, states: AgentStates): void {
     const state = this.#groups[group];
     state.prefs.set(states.prefs);

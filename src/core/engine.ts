@@ -12,7 +12,7 @@ export type EngineKind = 'cpu' | 'gpu';
 /** The parameters of a group that can change while it runs (from the next step on). */
 export type LiveParams = Pick<
   Params,
-  'lr' | 'temperature' | 'baseline' | 'baselineRate' | 'offset' | 'scale' | 'spread' | 'noise' | 'means'
+  'lr' | 'temperature' | 'baseline' | 'baselineRate' | 'criticLr' | 'offset' | 'scale' | 'spread' | 'noise' | 'means'
 >;
 
 /** The parameters of one stretch of a trajectory: from `fromStep` on, until the next phase. */
@@ -25,6 +25,9 @@ export interface TrajectoryPhase {
   armMeans: Float32Array;
   /** The agent's best arm then (the first of equal means). */
   bestArm: number;
+  /** The same per context (`contexts` x arms, context-major; context 0's are `armMeans`). */
+  contextArmMeans: Float32Array;
+  contextBestArms: number[];
 }
 
 /**
@@ -50,6 +53,8 @@ export interface Trajectory {
   probs: Float32Array;
   /** The uniform u in [0, 1) that drew the action (word 0 of the step's Philox call). */
   uniforms: Float32Array;
+  /** The context each step saw (0 without contexts; `prefs` are context 0's, the others' are in `extras`). */
+  contexts: Uint8Array;
   actions: Uint8Array;
   rewards: Float32Array;
   baselines: Float32Array;
@@ -58,7 +63,7 @@ export interface Trajectory {
   gradients: Float32Array;
   /** Preferences after the update (epsilon-greedy: the action values Q). */
   prefs: Float32Array;
-  /** The extra state after each step, step-major (`extraWords` words a step; none for softmax). */
+  /** The extra state after each step, step-major (`extraWords` words a step: `extraLayout` says what they are). */
   extras: Float32Array;
   /** The baselines' state after each step: the mean of all rewards so far, and the ema. */
   rewardMeans: Float32Array;
@@ -73,7 +78,7 @@ export interface AgentState {
   prefs: Float32Array;
   rewardMean: number;
   ema: number;
-  /** The group's `extraWords` words of further state (epsilon-greedy: pull counts); empty for softmax. */
+  /** The group's `extraWords` words of further state (`extraLayout`: critic values, pull counts, ...). */
   extra: Float32Array;
 }
 
@@ -85,7 +90,10 @@ export interface AgentStates {
   rewardMean: Float32Array;
   /** The exponential baseline. */
   ema: Float32Array;
-  /** agents x `extraWords` further words, agent-major (epsilon-greedy: pull counts per arm). */
+  /**
+   * agents x `extraWords` further words, agent-major (`extraLayout`: critic values, pull counts,
+   * ...). Written back empty, an engine leaves them as they are.
+   */
   extra: Float32Array;
 }
 

@@ -3,7 +3,7 @@
  * either engine (live changes are applied at the step they took effect), so that one agent can be
  * followed, or a few thousand searched, without reading the population back.
  */
-import { AgentStepper, type StepConstants, armNormal, extraWords, initialPref, stepConstants } from './agent.ts';
+import { AgentStepper, type StepConstants, armNormal, extraWords, fillInitialExtra, initialPref, stepConstants } from './agent.ts';
 import { type ExperimentConfig, resolveGroups } from './config.ts';
 import type { Trajectory, TrajectoryPhase } from './engine.ts';
 import type { ParamChange } from './groups.ts';
@@ -74,6 +74,7 @@ export function replayAgent(
   const ema = new Float32Array(1).fill(Math.fround(phases[0].params.baselineInit));
   const words = extraWords(phases[0].params);
   const extra = new Float32Array(words);
+  fillInitialExtra(phases[0].params, extra, 1);
   const out: Trajectory = {
     group, agent, arms: k, steps, firstStep,
     initialPrefs: new Float32Array(k),
@@ -82,6 +83,7 @@ export function replayAgent(
     initialExtra: extra.slice(),
     probs: new Float32Array(kept * k),
     uniforms: new Float32Array(kept),
+    contexts: new Uint8Array(kept),
     actions: new Uint8Array(kept),
     rewards: new Float32Array(kept),
     baselines: new Float32Array(kept),
@@ -102,11 +104,21 @@ export function replayAgent(
       phase++;
       constants = phases[phase].constants;
       stepper.loadArms(constants, normals, 0);
+      const contexts = constants.contexts;
+      const contextArmMeans = new Float32Array(contexts * k);
+      const contextBestArms: number[] = [];
+      for (let context = contexts - 1; context >= 0; context--) {
+        stepper.loadContext(constants, context);
+        contextArmMeans.set(stepper.armMean, context * k);
+        contextBestArms[context] = stepper.optimalArm;
+      }
       out.phases.push({
         fromStep: step,
         params: structuredClone(phases[phase].params),
         armMeans: stepper.armMean.slice(),
         bestArm: stepper.optimalArm,
+        contextArmMeans,
+        contextBestArms,
       } satisfies TrajectoryPhase);
     }
     if (step === firstStep) {
@@ -123,6 +135,7 @@ export function replayAgent(
     philox4x32(step, kPurpose.step, 0, 0, seed, agent, draw);
     out.uniforms[t] = uniformFromU32(draw[0]);
     out.actions[t] = stepper.action;
+    out.contexts[t] = stepper.context;
     out.rewards[t] = stepper.reward;
     out.baselines[t] = stepper.baseline;
     out.advantages[t] = stepper.advantage;
@@ -160,7 +173,7 @@ export function probOptimalAfter(
   for (let agent = from; agent < to; agent++) {
     const normals = agentNormals(seed, agent, k, stepper.words);
     prefs.fill(initialPref(phases[0].params));
-    extra.fill(0);
+    fillInitialExtra(phases[0].params, extra, 1);
     rewardMean[0] = 0;
     ema[0] = Math.fround(phases[0].params.baselineInit);
     for (let p = 0; p < phases.length; p++) {

@@ -6,7 +6,7 @@
  * The key names are a public contract (shared links, `--set`, saved configs): never rename one.
  */
 
-export const kBaselineModes = ['none', 'average', 'average-inclusive', 'ema'] as const;
+export const kBaselineModes = ['none', 'average', 'average-inclusive', 'ema', 'critic'] as const;
 export type BaselineMode = (typeof kBaselineModes)[number];
 
 export const kWindowStats = ['mean', 'last'] as const;
@@ -20,6 +20,9 @@ export type PolicyKind = (typeof kPolicies)[number];
 
 export const kAdvantageNorms = ['none', 'batch', 'running'] as const;
 export type AdvantageNorm = (typeof kAdvantageNorms)[number];
+
+/** The most contexts a contextual bandit may have (`contexts`). */
+export const kMaxContexts = 8;
 
 /** The most samples one update may average (`batch`). */
 export const kMaxBatch = 1024;
@@ -48,6 +51,9 @@ export interface Params {
   baselineRate: number;
   baselineStart: BaselineStart;
   baselineInit: number;
+  criticLr: number;
+  contexts: number;
+  contextSpread: number;
   batch: number;
   advantageNorm: AdvantageNorm;
   entropy: number;
@@ -188,7 +194,7 @@ export const kParamSpecs: readonly ParamSpec[] = [
   {
     key: 'baseline', label: 'Baseline', type: 'enum', options: kBaselineModes, defaultValue: 'average',
     unit: '', scope: 'group', live: true,
-    help: 'What is subtracted from the reward: none, the average of earlier rewards, the average including this one, or an exponential average.',
+    help: 'What is subtracted from the reward: none, the average of earlier rewards, the average including this one, an exponential average, or critic: a learned value V(context) of the context the agent sees (actor-critic).',
   },
   {
     key: 'baselineRate', label: 'Baseline rate', type: 'float', min: 0, minExclusive: true, max: 1,
@@ -204,6 +210,21 @@ export const kParamSpecs: readonly ParamSpec[] = [
     key: 'baselineInit', label: 'Initial baseline', type: 'float', min: -1e6, max: 1e6, defaultValue: 0,
     slider: 'linear', unit: 'reward', scope: 'group', live: false,
     help: 'Baseline before any reward is seen (average and ema modes) when Baseline starts at is init.',
+  },
+  {
+    key: 'criticLr', label: 'Critic step size', type: 'float', min: 0, minExclusive: true, max: 1,
+    defaultValue: 0.1, slider: 'log', unit: '', scope: 'group', live: true,
+    help: "Step size of the critic: after each reward V(context) += criticLr * (R - V(context)), from Initial baseline (every agent keeps V for each context, whichever baseline it uses).",
+  },
+  {
+    key: 'contexts', label: 'Contexts', type: 'int', min: 1, max: kMaxContexts, defaultValue: 1,
+    slider: 'linear', unit: '', scope: 'group', live: false,
+    help: 'A contextual bandit: each step the agent sees one of this many contexts at random and has a softmax policy per context. In context c the arms are turned by c (arm j pays what arm j + c pays in context 0) and every reward moves by the context\'s level (Context spread).',
+  },
+  {
+    key: 'contextSpread', label: 'Context spread', type: 'float', min: 0, max: 100, defaultValue: 0,
+    slider: 'linear', unit: 'reward', scope: 'group', live: false,
+    help: "Contexts' levels, evenly spaced from -contextSpread to +contextSpread (before offset and scale): added to every arm's value in that context, so some contexts pay more whatever the agent does, which a critic learns and a single average baseline cannot.",
   },
   {
     key: 'batch', label: 'Batch', type: 'int', min: 1, max: kMaxBatch, defaultValue: 1,
@@ -458,6 +479,19 @@ export function checkCrossFields(params: Params, prefix: string): FieldError[] {
     // A value-based agent takes one sample and one value update per step: no batches, no passes.
     if (params.batch !== 1) errors.push({ field: `${prefix}batch`, message: `must be 1 with policy epsilon-greedy (one sample per step), got ${params.batch}` });
     if (params.epochs !== 1) errors.push({ field: `${prefix}epochs`, message: `must be 1 with policy epsilon-greedy (PPO passes are a policy-gradient method), got ${params.epochs}` });
+  }
+  if (params.contexts > 1) {
+    // The contextual step is REINFORCE's one-sample step, per context.
+    const plainOnly: [keyof Params, unknown, unknown][] = [
+      ['policy', params.policy, 'softmax'], ['batch', params.batch, 1], ['epochs', params.epochs, 1],
+      ['entropy', params.entropy, 0], ['advantageNorm', params.advantageNorm, 'none'],
+    ];
+    for (const [key, value, want] of plainOnly) {
+      if (value !== want) errors.push({ field: `${prefix}${key}`, message: `must be ${want} with contexts > 1 (a one-sample softmax step per context), got ${value}` });
+    }
+  }
+  if (params.contextSpread > 0 && params.env === 'bernoulli') {
+    errors.push({ field: `${prefix}contextSpread`, message: 'must be 0 for bernoulli arms (a level would move probabilities out of [0, 1])' });
   }
   if (params.env !== 'gaussian' && params.means.length > 0) {
     if (params.means.length !== params.arms) {

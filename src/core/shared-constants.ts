@@ -54,7 +54,7 @@ export function recordBlocks(arms: number): { prob: number; grad: number; grad2:
   return { prob: kAccScalars, grad: kAccScalars + arms, grad2: kAccScalars + 2 * arms };
 }
 
-export const kBaselineCode = { none: 0, average: 1, 'average-inclusive': 2, ema: 3 } as const satisfies Record<BaselineMode, number>;
+export const kBaselineCode = { none: 0, average: 1, 'average-inclusive': 2, ema: 3, critic: 4 } as const satisfies Record<BaselineMode, number>;
 export const kEnvCode = { gaussian: 0, fixed: 1, bernoulli: 2 } as const satisfies Record<EnvKind, number>;
 /** Added to a batch's advantage standard deviation before dividing by it (advantageNorm 'batch'); WGSL gets it as an f32 const. */
 export const kAdvantageEpsilon = 1e-8;

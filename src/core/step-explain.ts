@@ -57,7 +57,8 @@ export type BaselineSource =
   | 'first-reward' // no reward seen yet: the first reward itself (R - b = 0)
   | 'earlier-mean' // the mean of the earlier rewards
   | 'inclusive-mean' // the mean of the rewards including this one
-  | 'ema'; // the exponential average of the earlier rewards
+  | 'ema' // the exponential average of the earlier rewards
+  | 'critic'; // the critic's learned V of the context seen
 
 export interface StepExplanation {
   kind: 'softmax';
@@ -87,6 +88,8 @@ export interface StepExplanation {
   baselineSource: BaselineSource;
   /** The ema's rate (ema baselines). */
   baselineRate: number;
+  /** The critic's step size (baseline critic). */
+  criticLr: number;
   baseline: number;
   /** R - b. */
   advantage: number;
@@ -228,6 +231,7 @@ export function explainStep(trajectory: Trajectory, step: number, armNames: read
     baselineMode: params.baseline,
     baselineSource: baselineSource(params.baseline, step, params.baselineStart),
     baselineRate: params.baselineRate,
+    criticLr: params.criticLr,
     baseline: trajectory.baselines[t],
     advantage,
     coefficient,
@@ -429,6 +433,8 @@ function baselineSource(mode: BaselineMode, step: number, start: Params['baselin
     case 'ema':
       if (step === 1) return start === 'first-reward' ? 'first-reward' : 'init';
       return mode === 'average' ? 'earlier-mean' : 'ema';
+    case 'critic':
+      return 'critic';
   }
 }
 
@@ -478,7 +484,9 @@ export function compareAgentState(trajectory: Trajectory, state: AgentState, kin
   pairs.push([t < 0 ? trajectory.initialRewardMean : trajectory.rewardMeans[t], state.rewardMean, false]);
   pairs.push([t < 0 ? trajectory.initialEma : trajectory.emas[t], state.ema, false]);
   const extra = t < 0 ? trajectory.initialExtra : trajectory.extras.subarray(t * words, (t + 1) * words);
-  for (let i = 0; i < words; i++) pairs.push([extra[i], state.extra[i], true]);
+  // Epsilon-greedy's extra words are its pull counts; a softmax group's are values (the critic's V, ...).
+  const counts = trajectory.phases[0]?.params.policy === 'epsilon-greedy';
+  for (let i = 0; i < words; i++) pairs.push([extra[i], state.extra[i], counts]);
   let maxDiff = 0;
   let exact = state.prefs.length === k && state.extra.length === words;
   let within = exact;

@@ -3,7 +3,7 @@
  * preferences, then the reward mean, then the ema), each group's parameters, and the step at
  * which each group diverged. Agent state leaves the GPU only through `read` (export, checks).
  */
-import { type StepConstants, extraWords, initialPref } from '../core/agent.ts';
+import { type StepConstants, extraWords, fillInitialExtra, initialPref } from '../core/agent.ts';
 import type { AgentState, AgentStates } from '../core/engine.ts';
 import type { Params } from '../core/schema.ts';
 import { kMaxGroups, kWorkgroupSize } from '../core/shared-constants.ts';
@@ -52,6 +52,13 @@ export class AgentBuffers {
       if (p.baselineInit !== 0) this.#writePlane(g, plan.arms + 1, new Float32Array(p.agents).fill(p.baselineInit));
       const pref = initialPref(p);
       if (pref !== 0) for (let j = 0; j < plan.arms; j++) this.#writePlane(g, j, new Float32Array(p.agents).fill(pref));
+      // The extra words' starting values (the critic's Initial baseline), where any is not 0.
+      const words = this.#extraWords[g];
+      const first = new Float32Array(words);
+      fillInitialExtra(p, first, 1);
+      first.forEach((value, w) => {
+        if (value !== 0) this.#writePlane(g, plan.arms + 2 + w, new Float32Array(p.agents).fill(value));
+      });
     });
   }
 
@@ -134,7 +141,7 @@ export class AgentBuffers {
     }
   }
 
-  /** Overwrites `group`'s agents. */
+  /** Overwrites `group`'s agents (their extra words only where `states.extra` holds them). */
   write(group: number, states: AgentStates): void {
     const k = this.#plan.arms;
     const n = this.#plan.placements[group].agents;
@@ -146,7 +153,7 @@ export class AgentBuffers {
     }
     this.#writePlane(group, k, Float32Array.from(states.rewardMean));
     this.#writePlane(group, k + 1, Float32Array.from(states.ema));
-    for (let w = 0; w < words; w++) {
+    for (let w = 0; w < (states.extra.length > 0 ? words : 0); w++) {
       for (let i = 0; i < n; i++) plane[i] = states.extra[i * words + w];
       this.#writePlane(group, k + 2 + w, plane);
     }

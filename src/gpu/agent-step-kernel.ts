@@ -70,6 +70,7 @@ export class AgentStepKernel {
           kLastStepRows: plan.lastStepRows ? 1 : 0,
           kGeneralStep: plan.generalStep ? 1 : 0,
           kValueStep: plan.valueStep ? 1 : 0,
+          kContextStep: plan.contextStep ? 1 : 0,
           kRecordsPerWorkgroup: plan.recordsPerWorkgroup,
         },
       },

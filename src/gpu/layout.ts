@@ -6,12 +6,12 @@ import type { StepConstants } from '../core/agent.ts';
 import { kMaxArms } from '../core/schema.ts';
 import { kAdvantageNormCode, kBaselineCode, kEnvCode, kMaxGroups, kPolicyCode } from '../core/shared-constants.ts';
 
-export const kGroupParamsBytes = 28 * 4 + kMaxArms * 4;
+export const kGroupParamsBytes = 32 * 4 + kMaxArms * 4;
 export const kGroupParamsFields = [
   'lrOverTemperature', 'invTemperature', 'baseline', 'baselineRate', 'baselineInit', 'env', 'offset',
   'scale', 'spread', 'rewardSd', 'agents', 'firstWorkgroup', 'workgroups', 'halted', 'baselineFromFirstReward', 'batch',
   'advantageNorm', 'lrOverTemperatureBatch', 'lrEntropy', 'entropy', 'epochs', 'clipLow', 'clipHigh', 'policy', 'epsilonShare',
-  'greedyMass', 'valueStep', 'pad0', 'means',
+  'greedyMass', 'valueStep', 'criticLr', 'contexts', 'contextLow', 'contextStep', 'pad0', 'means',
 ] as const;
 
 export const kStepUniformsBytes = 12 * 4;
@@ -65,8 +65,12 @@ export function packGroupParams(
   f(24, c.epsilonShare);
   f(25, c.greedyMass);
   f(26, c.valueStep);
-  u(27, 0);
-  for (let j = 0; j < kMaxArms; j++) f(28 + j, j < c.means.length ? c.means[j] : 0);
+  f(27, c.criticLr);
+  u(28, c.contexts);
+  f(29, c.contextLow);
+  f(30, c.contextStep);
+  u(31, 0);
+  for (let j = 0; j < kMaxArms; j++) f(32 + j, j < c.means.length ? c.means[j] : 0);
 }
 
 export interface StepUniforms {

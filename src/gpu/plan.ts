@@ -54,6 +54,8 @@ export interface GpuPlan {
   generalStep: boolean;
   /** Some group is epsilon-greedy: the kernel is built with the value step (kValueStep). */
   valueStep: boolean;
+  /** Some group has contexts > 1: the kernel is built with the contextual step (kContextStep). */
+  contextStep: boolean;
   /**
    * Planes of the state buffer: k preferences, the reward mean, the ema, then the most
    * `extraWords` any group keeps (a group uses the first of them it needs).
@@ -139,6 +141,7 @@ export function planGpuRun(config: ExperimentConfig, traits: DeviceTraits, optio
     lastStepRows: config.params.windowStats === 'last',
     generalStep: groups.some((g) => stepKind(g) === 'general'),
     valueStep: groups.some((g) => stepKind(g) === 'value'),
+    contextStep: groups.some((g) => stepKind(g) === 'context'),
     statePlanes,
     maxStepsPerDispatch: Math.max(1, Math.floor(options.maxStepsPerDispatch ?? 256)),
     rowsPerDispatch: Math.max(1, Math.min(options.maxRowsPerDispatch ?? 16, rowsFitting(recordsPerWorkgroup))),

@@ -24,7 +24,7 @@ import {
   kPurpose,
   kWorkgroupSize,
 } from '../core/shared-constants.ts';
-import { kMaxArms } from '../core/schema.ts';
+import { kMaxArms, kMaxContexts } from '../core/schema.ts';
 
 export const kShaderSources = {
   common: commonSource,
@@ -49,6 +49,7 @@ export const kWgslConstants: ReadonlyMap<string, number> = new Map([
   ['kHistogramBins', kHistogramBins],
   ['kMaxGroups', kMaxGroups],
   ['kMaxArms', kMaxArms],
+  ['kMaxContexts', kMaxContexts],
   ...prefixed('kPurpose', kPurpose),
   ...prefixed('kAcc', kAcc),
   ['kAccScalars', kAccScalars],

@@ -598,6 +598,7 @@ export class PgAgentInspector extends LitElement {
       'earlier-mean': html`The baseline is the mean of the ${formatCount(earlier)} earlier reward${earlier === 1 ? '' : 's'}: <span class="num ${this.#lit('b')}">b = ${f(e.baseline)}</span>.`,
       'inclusive-mean': html`The baseline is the mean of all ${formatCount(e.step)} rewards, this one included: <span class="num ${this.#lit('b')}">b = ${f(e.baseline)}</span>.`,
       ema: html`The baseline is the exponential average of the earlier rewards (b ← b + ${f(e.baselineRate)} (R − b) after each): <span class="num ${this.#lit('b')}">b = ${f(e.baseline)}</span>.`,
+      critic: html`The baseline is the critic's value V of the context seen, learned from that context's earlier rewards (V ← V + ${f(e.criticLr)} (R − V) after each): <span class="num ${this.#lit('b')}">b = V = ${f(e.baseline)}</span>.`,
     }[e.baselineSource];
     const noisy = e.env === 'bernoulli' ? `${a} pays 1 with probability ${f(e.expectedReward)} here` : `${a}'s expected reward for this agent is ${f(e.expectedReward)}`;
     return html`<section aria-labelledby="h-reward">

@@ -7,7 +7,10 @@ import { type ExperimentConfig, resolveGroups } from '../core/config.ts';
 import type { ParamKey, PolicyKind } from '../core/schema.ts';
 
 export const kPolicyOnlyKeys: Readonly<Record<PolicyKind, readonly ParamKey[]>> = Object.freeze({
-  softmax: ['lr', 'temperature', 'baseline', 'baselineRate', 'baselineStart', 'baselineInit', 'batch', 'advantageNorm', 'entropy', 'epochs', 'clip'],
+  softmax: [
+    'lr', 'temperature', 'baseline', 'baselineRate', 'baselineStart', 'baselineInit', 'criticLr', 'contexts', 'contextSpread', 'batch',
+    'advantageNorm', 'entropy', 'epochs', 'clip',
+  ],
   'epsilon-greedy': ['epsilon', 'initialValue', 'valueStep'],
 });
 

@@ -26,7 +26,7 @@ describe('presets', () => {
     expect(presetNames()).toEqual([
       'baseline-on-off', 'lesson-mini-challenge', 'mistake-high-variance', 'mistake-no-baseline',
       'mistake-lr-too-high', 'mistake-reward-scale', 'ppo-clip', 'testbed', 'testbed-baseline',
-      'value-vs-policy', 'epsilon-greedy', 'optimistic-values',
+      'value-vs-policy', 'epsilon-greedy', 'optimistic-values', 'actor-critic',
     ]);
     expect(presetNames()).toContain(kLandingPreset);
     for (const preset of kPresets) {

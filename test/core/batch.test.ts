@@ -201,8 +201,8 @@ describe('what each one does (statistical, fixed seeds)', () => {
         const want = normalised * ((j === t.actions[s] ? 1 : 0) - t.probs[s * 3 + j]);
         expect(Math.abs(t.gradients[s * 3 + j] - want), `step ${s + 1} arm ${j}`).toBeLessThan(1e-5 * (1 + Math.abs(want)));
       }
-      // The state holds m (f32).
-      expect(Math.abs(t.extras[s] - m)).toBeLessThan(1e-5 * (1 + m));
+      // The state holds m (f32), after the critic's V (extraLayout).
+      expect(Math.abs(t.extras[s * 2 + 1] - m)).toBeLessThan(1e-5 * (1 + m));
     }
   });
 

@@ -102,7 +102,7 @@ describe('every parameter of the schema', () => {
     expect(range('arms')).toBe('an integer in [2, 64]');
     expect(range('lr')).toBe('a number in [0.0001, 100]');
     expect(range('baselineRate')).toBe('a number in (0, 1]');
-    expect(range('baseline')).toBe('one of none, average, average-inclusive, ema');
+    expect(range('baseline')).toBe('one of none, average, average-inclusive, ema, critic');
     expect(range('means')).toBe('comma-separated numbers in [-10000, 10000]');
   });
 

@@ -19,8 +19,19 @@ describe('planGpuRun', () => {
     expect(plan.placements.map((p) => [p.firstWorkgroup, p.workgroups, p.agents])).toEqual([[0, 2, 65], [2, 1, 64], [3, 1, 1]]);
     expect(plan.workgroupCount).toBe(4);
     expect(plan.stateStride).toBe(4 * kWorkgroupSize);
-    expect(plan.stateBytes).toBe(4 * kWorkgroupSize * (3 + 2) * 4);
+    // k preferences, the reward mean, the ema and the critic's V.
+    expect(plan.statePlanes).toBe(3 + 3);
+    expect(plan.stateBytes).toBe(4 * kWorkgroupSize * (3 + 3) * 4);
     expect(plan.statCount).toBe(recordLength(3));
+  });
+
+  it('sizes the state for the group that keeps the most words, and compiles only the steps some group takes', () => {
+    const plain = planGpuRun(config({ arms: 4 }), kGpu, {});
+    expect(plain).toMatchObject({ statePlanes: 4 + 3, generalStep: false, valueStep: false, contextStep: false });
+    // Epsilon-greedy: k pull counts; 3 contexts: 3 V, then 2 more contexts' 4 preferences.
+    const mixed = planGpuRun(config({ arms: 4 }, [{ policy: 'epsilon-greedy' }, { contexts: 3 }, { batch: 2 }]), kGpu, {});
+    expect(mixed).toMatchObject({ statePlanes: 4 + 2 + 3 + 2 * 4, generalStep: true, valueStep: true, contextStep: true });
+    expect(planGpuRun(config({ arms: 4 }, [{ advantageNorm: 'running' }]), kGpu, {}).statePlanes).toBe(4 + 2 + 2);
   });
 
   it('writes one record per subgroup where the device has subgroups, else one per workgroup', () => {
@@ -56,7 +67,8 @@ describe('planGpuRun', () => {
     }
     expect(error).toBeInstanceOf(ConfigError);
     expect((error as ConfigError).errors[0].field).toBe('agents');
-    expect((error as ConfigError).errors[0].message).toMatch(/at most 21824 agents/);
+    // 13 words an agent (10 preferences, reward mean, ema, V): floor(2^20 / 52 / 64) * 64.
+    expect((error as ConfigError).errors[0].message).toMatch(/at most 20160 agents/);
   });
 });
 
