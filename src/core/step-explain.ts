@@ -10,13 +10,18 @@
  *   a        = the first arm whose cumulative probability exceeds u, u ~ U[0, 1)
  *   theta_j <- theta_j + lr (R - b) (1[j = a] - pi_j) / T
  *
+ * On a contextual bandit (contexts C > 1) the agent has one softmax per context and the step is
+ * this one with the preferences and the arms of the context c it saw; the other contexts' stay.
+ * Every softmax agent's critic learns V(c) <- V(c) + criticLr (R - V(c)), and baseline critic
+ * takes b = V(c) before that update.
+ *
  * An epsilon-greedy agent's step (`explainValueStep`) is another one: its "preferences" are
  * action values Q, its extra state the pull counts n, and it updates the drawn arm's value only:
  *   pi_j     = epsilon / k + (1 - epsilon) / |G|  for j in G, the arms tied for the highest Q
  *              (epsilon / k otherwise), sampled from u as a softmax is
  *   n(a)    <- n(a) + 1,  Q(a) <- Q(a) + (R - Q(a)) / n(a)   (or + alpha (R - Q(a)), valueStep alpha)
  */
-import { stepConstants } from './agent.ts';
+import { extraLayout, stepConstants } from './agent.ts';
 import type { AgentState, EngineKind, Trajectory, TrajectoryPhase } from './engine.ts';
 import { epsilonGreedyInto, sampleArm, scoreDirection, softmaxInto } from './policy.ts';
 import { type BaselineMode, type EnvKind, type Params, armLabel } from './schema.ts';
@@ -60,6 +65,18 @@ export type BaselineSource =
   | 'ema' // the exponential average of the earlier rewards
   | 'critic'; // the critic's learned V of the context seen
 
+/** The critic's update of the step: V(c) <- V(c) + criticLr (R - V(c)), each operation in f32. */
+export interface CriticUpdate {
+  /** V(c) before the step (the baseline, for baseline critic). */
+  before: number;
+  /** R - V(c). */
+  error: number;
+  /** criticLr (R - V(c)). */
+  change: number;
+  /** V(c) + change: V(c) after the step. */
+  after: number;
+}
+
 export interface StepExplanation {
   kind: 'softmax';
   group: number;
@@ -81,8 +98,15 @@ export interface StepExplanation {
   actionLabel: string;
   reward: number;
   env: EnvKind;
+  /** The context the agent saw (0 of 1 without contexts) and its level (before offset and scale, f32). */
+  context: number;
+  contexts: number;
+  contextLevel: number;
+  /** Each arm's expected reward for this agent in the context seen (offset and scale applied). */
+  armMeans: number[];
   /** The sampled arm's expected reward for this agent. */
   expectedReward: number;
+  /** The best arm in the context seen. */
   bestArm: number;
   baselineMode: BaselineMode;
   baselineSource: BaselineSource;
@@ -90,6 +114,8 @@ export interface StepExplanation {
   baselineRate: number;
   /** The critic's step size (baseline critic). */
   criticLr: number;
+  /** The critic's update of V(context): null where a batch updates it once per sample. */
+  critic: CriticUpdate | null;
   baseline: number;
   /** R - b. */
   advantage: number;
@@ -105,8 +131,12 @@ export interface StepExplanation {
    * shown sample's share only.
    */
   alsoInUpdate: string[];
-  /** The recomputation agrees with the replay bit for bit (it always should; a false is a bug). */
-  consistent: { probs: boolean; action: boolean; prefs: boolean };
+  /**
+   * The recomputation agrees with the replay bit for bit (it always should; a false is a bug).
+   * prefs: the context seen's preferences after the step, and every other context's unchanged;
+   * critic: V(context) before and after (true where `critic` is null).
+   */
+  consistent: { probs: boolean; action: boolean; prefs: boolean; critic: boolean };
 }
 
 /** The phase (parameters) in effect at `step`. */
@@ -116,11 +146,32 @@ export function phaseAt(trajectory: Trajectory, step: number): TrajectoryPhase {
   return found;
 }
 
-/** Preferences before `step` (a view into the trajectory). */
-export function prefsBefore(trajectory: Trajectory, step: number): Float32Array {
+/**
+ * Preferences before `step` (a view into the trajectory): those of the context the step saw,
+ * or of context `context`.
+ */
+export function prefsBefore(trajectory: Trajectory, step: number, context = trajectory.contexts[step - trajectory.firstStep] ?? 0): Float32Array {
+  return contextPrefs(trajectory, step - trajectory.firstStep - 1, context);
+}
+
+/** Preferences after `step` (a view): those of the context the step saw, or of context `context`. */
+export function prefsAfter(trajectory: Trajectory, step: number, context = trajectory.contexts[step - trajectory.firstStep] ?? 0): Float32Array {
+  return contextPrefs(trajectory, step - trajectory.firstStep, context);
+}
+
+/** Context `context`'s preferences after kept step `t` (t = -1: before the first kept step). */
+function contextPrefs(trajectory: Trajectory, t: number, context: number): Float32Array {
   const k = trajectory.arms;
-  const t = step - trajectory.firstStep;
-  return t === 0 ? trajectory.initialPrefs : trajectory.prefs.subarray((t - 1) * k, t * k);
+  if (context === 0) return t < 0 ? trajectory.initialPrefs : trajectory.prefs.subarray(t * k, (t + 1) * k);
+  const extra = extraAfter(trajectory, t);
+  const from = extraLayout(trajectory.phases[0].params).contextPrefs + (context - 1) * k;
+  return extra.subarray(from, from + k);
+}
+
+/** The extra words after kept step `t` (t = -1: before the first kept step; `extraLayout` says what they are). */
+function extraAfter(trajectory: Trajectory, t: number): Float32Array {
+  const words = trajectory.initialExtra.length;
+  return t < 0 ? trajectory.initialExtra : trajectory.extras.subarray(t * words, (t + 1) * words);
 }
 
 function checkStep(trajectory: Trajectory, step: number): void {
@@ -152,7 +203,8 @@ export function explainStep(trajectory: Trajectory, step: number, armNames: read
   // The step multiplies by lr / T once, then by the advantage, then by each arm's score.
   const lrOverTemperature = f32(f32(params.lr) * invTemperature);
 
-  const before = prefsBefore(trajectory, step);
+  const context = trajectory.contexts[t];
+  const before = prefsBefore(trajectory, step, context);
   const weights = new Float32Array(k);
   const probs = new Float32Array(k);
   const weightSum = softmaxInto(before, 0, k, invTemperature, weights, probs);
@@ -194,7 +246,7 @@ export function explainStep(trajectory: Trajectory, step: number, armNames: read
   softmaxInto(after, 0, k, invTemperature, afterWeights, afterProbs);
   for (let j = 0; j < k; j++) arms[j].probAfter = afterProbs[j];
 
-  const stored = trajectory.prefs.subarray(t * k, (t + 1) * k);
+  const stored = prefsAfter(trajectory, step, context);
   const storedProbs = trajectory.probs.subarray(t * k, (t + 1) * k);
   const alsoInUpdate: string[] = [];
   if (params.batch > 1) alsoInUpdate.push(`the mean over a batch of ${params.batch} samples (sample 1 is shown; each sample's share is divided by ${params.batch})`);
@@ -208,6 +260,20 @@ export function explainStep(trajectory: Trajectory, step: number, armNames: read
       arms[j].prefAfter = after[j];
       arms[j].probAfter = afterProbs[j];
     }
+  }
+  const constants = stepConstants(params);
+  const contextMeans = phase.contextArmMeans.subarray(context * k, (context + 1) * k);
+  const reward = trajectory.rewards[t];
+  // Every softmax agent's critic learns, whatever its baseline; a batch updates V once per sample.
+  let critic: CriticUpdate | null = null;
+  let criticConsistent = true;
+  if (constants.hasCritic && params.batch === 1) {
+    const criticBefore = extraAfter(trajectory, t - 1)[context];
+    const error = f32(reward - criticBefore);
+    const change = f32(constants.criticLr * error);
+    critic = { before: criticBefore, error, change, after: f32(criticBefore + change) };
+    criticConsistent = Object.is(critic.after, extraAfter(trajectory, t)[context]) &&
+      (params.baseline !== 'critic' || Object.is(criticBefore, trajectory.baselines[t]));
   }
   return {
     kind: 'softmax',
@@ -224,14 +290,19 @@ export function explainStep(trajectory: Trajectory, step: number, armNames: read
     uniform,
     action,
     actionLabel: armLabel(armNames, action),
-    reward: trajectory.rewards[t],
+    reward,
     env: params.env,
-    expectedReward: phase.armMeans[action],
-    bestArm: phase.bestArm,
+    context,
+    contexts: params.contexts,
+    contextLevel: f32(constants.contextLow + f32(constants.contextStep * context)),
+    armMeans: Array.from(contextMeans),
+    expectedReward: contextMeans[action],
+    bestArm: phase.contextBestArms[context],
     baselineMode: params.baseline,
     baselineSource: baselineSource(params.baseline, step, params.baselineStart),
     baselineRate: params.baselineRate,
     criticLr: params.criticLr,
+    critic,
     baseline: trajectory.baselines[t],
     advantage,
     coefficient,
@@ -241,9 +312,19 @@ export function explainStep(trajectory: Trajectory, step: number, armNames: read
     consistent: {
       probs: sameBits(probs, storedProbs),
       action: action === trajectory.actions[t],
-      prefs: sameBits(after, stored),
+      prefs: sameBits(after, stored) && othersUnchanged(trajectory, t, context),
+      critic: criticConsistent,
     },
   };
+}
+
+/** Every context but `context` kept its preferences through kept step `t`. */
+function othersUnchanged(trajectory: Trajectory, t: number, context: number): boolean {
+  const contexts = trajectory.phases[0].params.contexts;
+  for (let other = 0; other < contexts; other++) {
+    if (other !== context && !sameBits(contextPrefs(trajectory, t - 1, other), contextPrefs(trajectory, t, other))) return false;
+  }
+  return true;
 }
 
 /** One arm in an epsilon-greedy step. */
@@ -472,7 +553,8 @@ export function stateTolerance(kind: EngineKind, value: number): number {
 
 /**
  * The engine's state of the trajectory's agent against the replay's last step: the preferences
- * (epsilon-greedy: the values Q), the reward mean, the ema and the extra state (the pull counts n).
+ * (epsilon-greedy: the values Q), the reward mean, the ema and the extra state (the pull counts n;
+ * a softmax agent's V(context) and the other contexts' preferences).
  */
 export function compareAgentState(trajectory: Trajectory, state: AgentState, kind: EngineKind): StateComparison {
   const k = trajectory.arms;

@@ -104,6 +104,7 @@ export class PgAgentInspector extends LitElement {
     .num { font-variant-numeric: tabular-nums; font-weight: 600; }
     .slice-range { white-space: nowrap; font-variant-numeric: tabular-nums; margin-right: 0.7em; border-radius: 3px; }
     .muted { color: #666; font-size: 0.82rem; }
+    .slice-range.best { font-weight: 600; color: #111; }
   `;
 
   @consume({ context: runSessionContext, subscribe: true })
@@ -346,7 +347,8 @@ export class PgAgentInspector extends LitElement {
         ? html`<p class="caption">One epsilon-greedy step by hand, for any agent of this value-based group: its value estimates
           Q and the greedy arm, the draw, the reward and how far it was from Q, and the one value it updates, replayed exactly on the CPU.</p>`
         : html`<p class="caption">The lesson's “one REINFORCE update by hand”, for any agent of the run: its policy, the draw,
-          the reward and baseline, and every arm's update, replayed exactly on the CPU. Hover a term of a formula to find its numbers.</p>`}
+          the reward and baseline, and every arm's update, replayed exactly on the CPU. Hover a term of a formula to find its numbers.${
+          this.trajectory && contextsOf(this.trajectory) > 1 ? ' This agent is on a contextual bandit: each step uses the policy and arms of the context it saw.' : ''}</p>`}
       <div class="controls">
         ${session && session.groups > 1 ? html`<label>Group
           <select id="inspect-group" @change=${this.#onGroup}>
@@ -399,7 +401,7 @@ export class PgAgentInspector extends LitElement {
     const kind = this.engine?.kind === 'gpu' ? 'GPU' : 'CPU';
     const diff = formatNumber(c.maxDiff, 2);
     const after = `now (after step ${formatCount(trajectory.steps)})`;
-    const what = isValueTrajectory(trajectory) ? ' (its values Q and pull counts n)' : '';
+    const what = isValueTrajectory(trajectory) ? ' (its values Q and pull counts n)' : contextsOf(trajectory) > 1 ? " (every context's preferences and V)" : '';
     if (c.within) {
       const how = c.exact ? 'bit for bit' : `within the ${kind}'s rounding of exp, log and cos`;
       return html`<p class="check ok" id="inspect-check" role="status">✓ The ${kind} engine's state of agent ${trajectory.agent}${what} ${after}
@@ -425,7 +427,7 @@ export class PgAgentInspector extends LitElement {
     const arm = this.hoverArm ?? e.action;
     const phase = phaseAt(trajectory, e.step);
     const changed = trajectory.phases.length > 1;
-    const broken = !e.consistent.probs || !e.consistent.action || !e.consistent.prefs;
+    const broken = !e.consistent.probs || !e.consistent.action || !e.consistent.prefs || !e.consistent.critic;
     return html`
       ${broken ? html`<p class="problem" role="alert">Internal check failed: the explanation does not reproduce the replay at step ${e.step}.</p>` : nothing}
       <!-- Reading order: the formulas, then 1 to 4 left to right and top to bottom. -->
@@ -435,6 +437,7 @@ export class PgAgentInspector extends LitElement {
           ${changed ? html`<p class="muted">Live changes in this run: ${trajectory.phases.slice(1).map((p) => `from step ${p.fromStep}`).join(', ')};
             step ${e.step} ran with lr ${f(phase.params.lr)}, T ${f(phase.params.temperature)}, baseline ${phase.params.baseline}.</p>` : nothing}
           ${trajectory.firstStep > 1 ? html`<p class="muted">Replayed from step 1; the scrubber reaches back to step ${formatCount(trajectory.firstStep)}.</p>` : nothing}
+          ${this.#renderContext(e)}
         </div>
         ${this.#renderSoftmax(e)}
         ${this.#renderDraw(e)}
@@ -454,10 +457,24 @@ export class PgAgentInspector extends LitElement {
     };
   }
 
+  /** A contextual step: which context, what its arms pay, and that only its policy learns. */
+  #renderContext(e: StepExplanation) {
+    if (e.contexts <= 1) return nothing;
+    const best = e.arms[e.bestArm].label;
+    return html`<p id="context-line" data-context=${e.context}>Step ${formatCount(e.step)} saw <b>${contextName(e)}</b>
+      (level <span data-cell="level" data-value=${e.contextLevel}>${f(e.contextLevel)}</span>, added to every arm before offset and scale).
+      Here arm j pays what arm j + ${e.context} pays in context 0, so its best arm is <b>${best}</b>.
+      The agent keeps one softmax per context: the step below uses context ${e.context}'s preferences θ(${e.context}), and only they change.</p>
+      <p class="muted" id="context-arms">Expected rewards in context ${e.context} for this agent:
+        ${e.armMeans.map((mean, j) => html`<span class="slice-range ${j === e.bestArm ? 'best' : ''}" data-cell="arm-mean" data-value=${mean}><span class="swatch"
+          style="background:${armColour(j)}"></span>${e.arms[j].label} ${f(mean)}</span>`)}</p>`;
+  }
+
   #renderSoftmax(e: StepExplanation) {
     const T = f(e.temperature);
+    const contextual = e.contexts > 1;
     return html`<section aria-labelledby="h-softmax">
-      <h3 id="h-softmax"><span class="n">1</span>Policy before step ${formatCount(e.step)}: π = softmax(θ / T), T = ${T}</h3>
+      <h3 id="h-softmax"><span class="n">1</span>Policy before step ${formatCount(e.step)}${contextual ? ` in context ${e.context}` : ''}: π = softmax(θ / T), T = ${T}</h3>
       <div class="table-wrap"><table id="softmax-table">
         <thead><tr>
           <th>arm j</th>
@@ -598,22 +615,39 @@ export class PgAgentInspector extends LitElement {
       'earlier-mean': html`The baseline is the mean of the ${formatCount(earlier)} earlier reward${earlier === 1 ? '' : 's'}: <span class="num ${this.#lit('b')}">b = ${f(e.baseline)}</span>.`,
       'inclusive-mean': html`The baseline is the mean of all ${formatCount(e.step)} rewards, this one included: <span class="num ${this.#lit('b')}">b = ${f(e.baseline)}</span>.`,
       ema: html`The baseline is the exponential average of the earlier rewards (b ← b + ${f(e.baselineRate)} (R − b) after each): <span class="num ${this.#lit('b')}">b = ${f(e.baseline)}</span>.`,
-      critic: html`The baseline is the critic's value V of the context seen, learned from that context's earlier rewards (V ← V + ${f(e.criticLr)} (R − V) after each): <span class="num ${this.#lit('b')}">b = V = ${f(e.baseline)}</span>.`,
+      critic: e.contexts > 1
+        ? html`The baseline is the critic's value V(${e.context}) of the context seen, learned from that context's earlier rewards (V(c) ← V(c) + ${f(e.criticLr)} (R − V(c)) after each): <span class="num ${this.#lit('b')}">b = V(${e.context}) = ${f(e.baseline)}</span>.`
+        : html`The baseline is the critic's value V, learned from the earlier rewards (V ← V + ${f(e.criticLr)} (R − V) after each): <span class="num ${this.#lit('b')}">b = V = ${f(e.baseline)}</span>.`,
     }[e.baselineSource];
-    const noisy = e.env === 'bernoulli' ? `${a} pays 1 with probability ${f(e.expectedReward)} here` : `${a}'s expected reward for this agent is ${f(e.expectedReward)}`;
+    const where = e.contexts > 1 ? ` in context ${e.context}` : '';
+    const noisy = e.env === 'bernoulli' ? `${a} pays 1 with probability ${f(e.expectedReward)} here` : `${a}'s expected reward for this agent${where} is ${f(e.expectedReward)}`;
     return html`<section aria-labelledby="h-reward">
       <h3 id="h-reward"><span class="n">3</span>Reward and baseline</h3>
       <p><span class="num ${this.#lit('R')}">R = ${f(e.reward)}</span> (${noisy}${e.bestArm === e.action ? ', its best arm' : `; its best arm is ${e.arms[e.bestArm].label}`}).</p>
       <p>${baseline}</p>
       <p><span class="num ${this.#lit('advantage')}">R − b = ${f(e.reward)} − ${fx(e.baseline)} = ${f(e.advantage)}</span>:
         ${e.advantage > 0 ? `better than the baseline, so ${a} becomes more likely` : e.advantage < 0 ? `worse than the baseline, so ${a} becomes less likely` : 'no better or worse than the baseline, so nothing changes'}.</p>
+      ${this.#renderCritic(e)}
     </section>`;
+  }
+
+  /** Baseline critic: the critic's own update from this reward, written out. */
+  #renderCritic(e: StepExplanation) {
+    const c = e.critic;
+    if (e.baselineMode !== 'critic' || !c) return nothing;
+    const v = e.contexts > 1 ? `V(${e.context})` : 'V';
+    return html`<p id="critic-update">The critic learns from this reward: ${v} ← ${v} + criticLr (R − ${v}) =
+      <span data-cell="critic-before" data-value=${c.before}>${f(c.before)}</span> + ${f(e.criticLr)} · (${f(e.reward)} − ${fx(c.before)})
+      = ${f(c.before)} + <span data-cell="critic-change" data-value=${c.change}>${fx(c.change)}</span>
+      = <b class="num" data-cell="critic-after" data-value=${c.after}>${f(c.after)}</b>${e.contexts > 1 ? html`; the other contexts' V stay` : nothing}.
+      <span class="muted">R − ${v} = <span data-cell="critic-error" data-value=${c.error}>${f(c.error)}</span> is also the advantage: the critic moves toward what the arm paid.</span></p>`;
   }
 
   #renderUpdate(e: StepExplanation) {
     const lr = f(e.lr);
     return html`<section class="wide" aria-labelledby="h-update">
-      <h3 id="h-update"><span class="n">4</span>Update: θ<sub>j</sub> ← θ<sub>j</sub> + lr · (R − b) · ∇<sub>j</sub>, lr = ${lr}</h3>
+      <h3 id="h-update"><span class="n">4</span>Update${e.contexts > 1 ? ` context ${e.context}'s preferences` : ''}: θ<sub>j</sub> ← θ<sub>j</sub> + lr · (R − b) · ∇<sub>j</sub>, lr = ${lr}</h3>
+      ${e.contexts > 1 ? html`<p class="muted" id="context-update">The other contexts' preferences stay as they were.</p>` : nothing}
       ${e.alsoInUpdate.length > 0
         ? html`<p class="muted" id="also-in-update">This update also holds ${e.alsoInUpdate.join('; ')}. The middle columns show the shown sample's own term; the new θ is the whole update's.</p>`
         : nothing}
@@ -641,6 +675,16 @@ export class PgAgentInspector extends LitElement {
       </table></div>
     </section>`;
   }
+}
+
+/** The contexts the trajectory's agent sees (1 without a contextual bandit). */
+function contextsOf(trajectory: Trajectory): number {
+  return trajectory.phases[0]?.params.contexts ?? 1;
+}
+
+/** "context 2 of 4" (contexts number from 0, as the arms do). */
+function contextName(e: StepExplanation): string {
+  return `context ${e.context} of ${e.contexts}`;
 }
 
 declare global {

@@ -32,7 +32,7 @@ describe('one REINFORCE update by hand (the lesson: Left pays 0, Right pays 1, l
       expect(e.arms.map((a) => a.prob)).toEqual([0.5, 0.5]);
       expect(e.arms.map((a) => [a.cumulativeFrom, a.cumulativeTo])).toEqual([[0, 0.5], [0.5, 1]]);
       expect(e.actionLabel).toBe(e.uniform < 0.5 ? 'Left' : 'Right');
-      expect(e.consistent).toEqual({ probs: true, action: true, prefs: true });
+      expect(e.consistent).toEqual({ probs: true, action: true, prefs: true, critic: true });
     }
   });
 
@@ -103,7 +103,7 @@ describe('explainStep against the replay', () => {
         const trajectory = replayAgent(config, engine.paramChanges, 0, agent, engine.stepsDone);
         for (let step = 1; step <= trajectory.steps; step++) {
           const e = explainStep(trajectory, step);
-          expect(e.consistent, `${baseline} agent ${agent} step ${step}`).toEqual({ probs: true, action: true, prefs: true });
+          expect(e.consistent, `${baseline} agent ${agent} step ${step}`).toEqual({ probs: true, action: true, prefs: true, critic: true });
           const before = prefsBefore(trajectory, step);
           const after = Float32Array.from(e.arms, (a, j) => f32(before[j] + a.delta));
           const stored = trajectory.prefs.subarray((step - 1) * 5, step * 5);
@@ -177,7 +177,7 @@ describe('updates with more than one sample in them', () => {
         const e = explainStep(trajectory, step, ['Left', 'Right']);
         expect(e.alsoInUpdate.length, JSON.stringify(extra)).toBeGreaterThan(0);
         expect(e.arms.map((a) => a.prefAfter)).toEqual(Array.from(trajectory.prefs.subarray((step - 1) * 2, step * 2)));
-        expect(e.consistent).toEqual({ probs: true, action: true, prefs: true });
+        expect(e.consistent).toEqual({ probs: true, action: true, prefs: true, critic: true });
       }
     }
     expect(explainStep(replayAgent(lesson, [], 0, 7, 2), 2).alsoInUpdate).toEqual([]);

@@ -30,6 +30,7 @@ import { LitElement, type PropertyValues, css, html, nothing, unsafeCSS } from '
 import { property, state } from 'lit/decorators.js';
 import type uPlot from 'uplot';
 import uplotCss from 'uplot/dist/uPlot.min.css?inline';
+import { resolveGroups } from '../../core/config.ts';
 import { formatNumber } from '../format.ts';
 import { type RunSession, runSessionContext } from '../run-controller.ts';
 import { type PlotOptions, UPlotController } from '../uplot-controller.ts';
@@ -301,4 +302,23 @@ export function basePlotOptions(): Pick<PlotOptions, 'cursor' | 'legend' | 'scal
     legend: { show: true, live: true },
     scales: { x: { time: false } },
   };
+}
+
+/**
+ * Groups on a contextual bandit (contexts > 1): a softmax policy per context, whose arms are
+ * turned from one context to the next, so a mean over agents of arm j's probability mixes
+ * different arms' roles and is no one policy's.
+ */
+export function contextualGroups(session: RunSession): number[] {
+  const groups = resolveGroups(session.config);
+  const out: number[] = [];
+  for (let g = 0; g < groups.length; g++) if (groups[g].policy === 'softmax' && groups[g].contexts > 1) out.push(g);
+  return out;
+}
+
+/** The one-line note of a chart that leaves contextual groups' per-arm numbers out, or ''. */
+export function contextualNote(session: RunSession, left: readonly number[], what: string): string {
+  if (left.length === 0) return '';
+  const which = session.groups === 1 ? 'This group is' : left.length === session.groups ? 'Every group is' : `Contextual groups (${left.map((g) => session.shortLabels[g] || `group ${g}`).join(', ')}) are`;
+  return `${which} on a contextual bandit: one policy per context, with the arms turned in each, so ${what}.`;
 }

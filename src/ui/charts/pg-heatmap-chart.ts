@@ -12,7 +12,7 @@ import type uPlot from 'uplot';
 import { kHistogramBins } from '../../core/stats.ts';
 import { heatRamp } from '../palette.ts';
 import type { RunSession } from '../run-controller.ts';
-import { PgChart, type PlotSpec, basePlotOptions, kStepAxis, probabilityAxis, stepSeries, valueFormatter } from './pg-chart.ts';
+import { PgChart, type PlotSpec, basePlotOptions, contextualGroups, kStepAxis, probabilityAxis, stepSeries, valueFormatter } from './pg-chart.ts';
 
 /** A heatmap click: follow the agent of `group` whose pi(best) after `step` is nearest `probOptimal`. */
 export interface PickAgentDetail {
@@ -42,7 +42,11 @@ export class PgHeatmapChart extends PgChart {
   }
 
   protected get caption(): string {
-    return 'Each column is the population at that step, darker where more agents are: watch the mass climb to 1, or split when some agents lock onto a worse arm. Click to follow one agent there, step by step.';
+    const session = this.session;
+    const contextual = session !== null && contextualGroups(session).includes(Math.min(this.group, session.groups - 1))
+      ? ' On this contextual bandit, π of the best arm in the context each agent saw at that step.'
+      : '';
+    return `Each column is the population at that step, darker where more agents are: watch the mass climb to 1, or split when some agents lock onto a worse arm. Click to follow one agent there, step by step.${contextual}`;
   }
 
   protected build(session: RunSession): PlotSpec {

@@ -2,14 +2,15 @@
  * Chart 5: the policy now, as bars: the mean probability of each arm over agents at the latest
  * step, and a last bar for each agent's own best arm with the spread across agents (10-90% whisker,
  * 25-75% box) from the group's histogram. The engine records the spread for the best arm only,
- * so only that bar has one.
+ * so only that bar has one. A contextual group draws the best-arm bar only (the best arm of the
+ * context each agent saw): its per-arm means mix turned arms, no one policy's bars.
  */
 import { customElement } from 'lit/decorators.js';
 import uPlot from 'uplot';
 import { scalarIndex } from '../../core/stats.ts';
 import { withAlpha } from '../palette.ts';
 import type { RunSession } from '../run-controller.ts';
-import { PgChart, type PlotSpec, basePlotOptions, probabilityAxis, valueFormatter } from './pg-chart.ts';
+import { PgChart, type PlotSpec, basePlotOptions, contextualGroups, contextualNote, probabilityAxis, valueFormatter } from './pg-chart.ts';
 
 /** Share of a slot the bars of all groups take together. */
 const kSlotWidth = 0.8;
@@ -18,6 +19,8 @@ const kSlotWidth = 0.8;
 export class PgPolicyChart extends PgChart {
   /** series[g]: one entry per x position, the group's own positions filled, the others null. */
   #series: (number | null)[][] = [];
+  /** Per group: on a contextual bandit (no per-arm bars). */
+  #contextual: boolean[] = [];
 
   protected get heading(): string {
     return 'The policy now';
@@ -25,6 +28,17 @@ export class PgPolicyChart extends PgChart {
 
   protected get caption(): string {
     return 'Mean π of each arm now; last bar: π of each agent\'s best arm, whisker 10–90% and box 25–75% of agents (the engine records the spread for the best arm only).';
+  }
+
+  protected note(session: RunSession): string {
+    const contextual = contextualGroups(session);
+    return contextual.length < session.groups ? contextualNote(session, contextual, 'only their best-arm bar (in the context each agent saw) is drawn') : '';
+  }
+
+  protected unavailable(session: RunSession): string {
+    return contextualGroups(session).length === session.groups
+      ? `${session.groups === 1 ? 'This group is' : 'Every group is'} on a contextual bandit: one policy per context, with the arms turned in each, so the mean π of arm j mixes different arms' roles and is no one policy's bars. π of the best arm in the context each agent saw is in the charts above.`
+      : '';
   }
 
   protected xRange(session: RunSession): [number, number] {
@@ -46,6 +60,8 @@ export class PgPolicyChart extends PgChart {
     const x: number[] = [];
     for (let s = 0; s < slots; s++) for (let g = 0; g < groups; g++) x.push(s + this.#offset(session, g));
     this.#series = Array.from({ length: groups }, () => new Array<number | null>(x.length).fill(null));
+    const contextual = contextualGroups(session);
+    this.#contextual = Array.from({ length: groups }, (_, g) => contextual.includes(g));
     const value = valueFormatter(3);
     const bars = uPlot.paths.bars?.({ size: [0.92, 80], align: 0 });
     const series: uPlot.Series[] = [{ label: 'arm', value: (_u, v) => (v === null ? '–' : armName(Math.round(v), session.arms, session.config.params.armNames)) }];
@@ -90,7 +106,7 @@ export class PgPolicyChart extends PgChart {
     for (let g = 0; g < groups; g++) {
       const latest = history.latest[g];
       const column = this.#series[g];
-      for (let s = 0; s <= k; s++) {
+      for (let s = this.#contextual[g] ? k : 0; s <= k; s++) {
         const v = s < k ? latest[history.layout.probOffset + s] : latest[scalarIndex('mean_prob_optimal')];
         column[s * groups + g] = Number.isNaN(v) ? null : v;
       }

@@ -4,6 +4,8 @@
  * where the experiment names its arms (Left, Right: they are the lesson) and folded away
  * otherwise (with 10 arms per group they are 10 legend entries each, and with gaussian arms each
  * agent's best arm differs, so they sit near 1/k); the "each arm" toggle shows or hides them.
+ * A contextual group has no per-arm lines (its arms are turned in each context, so arm j's mean
+ * probability is no one policy's); its pi(best arm) is that of the best arm in the context seen.
  */
 import { html, nothing, type PropertyValues } from 'lit';
 import { customElement, state } from 'lit/decorators.js';
@@ -12,7 +14,7 @@ import { armLabel } from '../../core/schema.ts';
 import { withAlpha } from '../palette.ts';
 import type { RunSession } from '../run-controller.ts';
 import type { EndLabel } from './annotations.ts';
-import { PgChart, type PlotSpec, basePlotOptions, kStepAxis, probabilityAxis, stepSeries, valueFormatter } from './pg-chart.ts';
+import { PgChart, type PlotSpec, basePlotOptions, contextualGroups, contextualNote, kStepAxis, probabilityAxis, stepSeries, valueFormatter } from './pg-chart.ts';
 
 /** Up to this many groups draw their 10-90% band (more bands on top of each other read as a grey block). */
 const kMaxBands = 2;
@@ -36,7 +38,15 @@ export class PgProbChart extends PgChart {
     const banded = !session || session.groups <= kMaxBands;
     const best = session?.ownArmValues ? 'π of each agent\'s own best arm' : 'π of the best arm';
     const spread = banded ? `Thick line and band: ${best} (mean, 10–90% of agents); a wide band means the agents disagree.` : `Lines: ${best}, mean over agents (each group's spread is in its heatmap).`;
-    return `${spread}${perArm}${arms && session?.ownArmValues ? ' Per arm they sit near 1/k, since every agent has its own best arm.' : ''}`;
+    const contextual = session && contextualGroups(session).length > 0 ? ' In a contextual group the best arm is that of the context each agent saw.' : '';
+    return `${spread}${perArm}${arms && session?.ownArmValues ? ' Per arm they sit near 1/k, since every agent has its own best arm.' : ''}${contextual}`;
+  }
+
+  protected note(session: RunSession): string {
+    const contextual = contextualGroups(session);
+    // With every group contextual the "each arm" toggle is gone: the note says why.
+    const asked = this.#showArms(session) || contextual.length === session.groups;
+    return asked ? contextualNote(session, contextual, 'their per-arm lines are left out') : '';
   }
 
   protected rebuildOn(changed: PropertyValues): boolean {
@@ -44,12 +54,13 @@ export class PgProbChart extends PgChart {
   }
 
   #showArms(session: RunSession): boolean {
+    if (contextualGroups(session).length === session.groups) return false;
     return this.perArm ?? session.config.params.armNames.length > 0;
   }
 
   protected controls(): unknown {
     const session = this.session;
-    if (!session) return nothing;
+    if (!session || contextualGroups(session).length === session.groups) return nothing;
     return html`<label title="Show the mean probability of every arm"><input type="checkbox" id="per-arm" .checked=${this.#showArms(session)}
       @change=${(e: Event) => { this.perArm = (e.target as HTMLInputElement).checked; }} />each arm</label>`;
   }
@@ -65,10 +76,11 @@ export class PgProbChart extends PgChart {
     const single = session.groups === 1;
     const names = session.config.params.armNames;
     const arms = this.#showArms(session);
+    const contextual = contextualGroups(session);
     for (let g = 0; g < session.groups; g++) {
       const colour = session.colours[g];
       const group = session.shortLabels[g];
-      if (arms) {
+      if (arms && !contextual.includes(g)) {
         for (let j = 0; j < session.arms; j++) {
           const name = armLabel(names, j);
           series.push({ label: single ? name : `${name} · ${group}`, stroke: withAlpha(colour.line, 0.8), width: 1.25, dash: kArmDashes[j % kArmDashes.length], value, points: { show: false } });

@@ -2,9 +2,15 @@
  * Chart 3: how often the best arm is chosen, and the reward the agents get and expect, as two
  * stacked plots on one time axis: one quantity per y axis, so no value is ever drawn at two
  * heights (a fraction and a reward on twin axes would draw 0.5 and 10 at the same height).
+ *
+ * An actor-critic group (baseline critic) also draws its critic's V of the context each agent
+ * saw, dashed on the reward plot: a critic that has learned predicts the reward, so V comes to
+ * lie on the expected reward, which is the thing to see. The group's baseline as the run
+ * started decides (a live switch to critic shows from the next run).
  */
 import { customElement } from 'lit/decorators.js';
 import type uPlot from 'uplot';
+import { resolveGroups } from '../../core/config.ts';
 import { withAlpha } from '../palette.ts';
 import type { RunSession } from '../run-controller.ts';
 import type { EndLabel } from './annotations.ts';
@@ -26,7 +32,10 @@ export class PgRewardChart extends PgChart {
   }
 
   protected get caption(): string {
-    return 'Top: fraction of agents that chose their best arm at that step. Bottom: expected reward of the current policies (solid) and reward drawn (thin).';
+    const critic = this.session !== null && criticGroups(this.session).length > 0
+      ? ' Dashed: the critic\'s V of the context each agent saw (mean over agents): once it has learned, it lies on the expected reward.'
+      : '';
+    return `Top: fraction of agents that chose their best arm at that step. Bottom: expected reward of the current policies (solid) and reward drawn (thin).${critic}`;
   }
 
   protected build(session: RunSession): PlotSpec[] {
@@ -40,6 +49,7 @@ export class PgRewardChart extends PgChart {
     const rewardData: number[][] = [history.steps];
     const rewardLabels: EndLabel[] = [];
     const drawn: number[] = [];
+    const critics = criticGroups(session);
     for (let g = 0; g < session.groups; g++) {
       const colour = session.colours[g];
       const group = session.shortLabels[g];
@@ -52,6 +62,12 @@ export class PgRewardChart extends PgChart {
       reward.push({ label: single ? 'expected reward' : group, stroke: colour.line, width: 2, value, points: { show: false } });
       rewardData.push(history.column(g, 'mean_expected_reward'));
       rewardLabels.push({ series: reward.length - 1, text: single ? 'expected' : group, colour: colour.text });
+      if (!critics.includes(g)) continue;
+      // A group already labelled by its critic baseline need not say so twice.
+      const name = single ? 'V (critic)' : group.includes('critic') ? `V · ${group}` : `V (critic) · ${group}`;
+      reward.push({ label: name, stroke: colour.line, width: 2, dash: [6, 4], value, points: { show: false } });
+      rewardData.push(history.column(g, 'mean_baseline'));
+      rewardLabels.push({ series: reward.length - 1, text: critics.length === 1 ? 'V (critic)' : `V · ${group}`, colour: colour.text });
     }
     const top = Math.round(this.plotHeight * 0.62);
     return [
@@ -83,6 +99,14 @@ export class PgRewardChart extends PgChart {
       },
     ];
   }
+}
+
+/** Groups whose baseline is the critic's V (as the run started; an epsilon-greedy agent has no baseline). */
+function criticGroups(session: RunSession): number[] {
+  const groups = resolveGroups(session.config);
+  const out: number[] = [];
+  for (let g = 0; g < groups.length; g++) if (groups[g].policy !== 'epsilon-greedy' && groups[g].baseline === 'critic') out.push(g);
+  return out;
 }
 
 declare global {
