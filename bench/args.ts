@@ -52,8 +52,9 @@ Flags:
   --gpu-options JSON      GpuEngineOptions for the fused variants, to compare a choice the engine
                           makes by itself, e.g. '{"finalize":"parallel"}' or '{"subgroups":false}'
   --sections S,S,...      what to run, of engines (the variants above at each N), algorithms
-                          (batch, normalised advantages, entropy beside plain REINFORCE at
-                          N = 100,000 on cpu and gpu, in samples/s) and lab (the gradient-estimator
+                          (batch, normalised advantages, entropy, PPO, actor-critic, the gaussian
+                          policy and epsilon-greedy beside plain REINFORCE at N = 100,000 on cpu
+                          and gpu, in samples/s) and lab (the gradient-estimator
                           lab, CPU against GPU) (default all)
   --json FILE             also write one JSON object per line and row to FILE
   --software              allow SwiftShader when there is no GPU (always on; the GPU line says

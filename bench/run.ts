@@ -229,6 +229,10 @@ const kAlgorithms: { name: string; params: Partial<Params> }[] = [
   { name: 'batch 8, advantageNorm batch', params: { batch: 8, advantageNorm: 'batch' } },
   { name: 'entropy 0.1', params: { entropy: 0.1 } },
   { name: 'batch 8, PPO 4 epochs, clip 0.2', params: { batch: 8, advantageNorm: 'batch', epochs: 4, clip: 0.2 } },
+  { name: 'advantageNorm running', params: { advantageNorm: 'running' } },
+  { name: 'actor-critic, 4 contexts', params: { contexts: 4, contextSpread: 5, baseline: 'critic' } },
+  { name: 'gaussian policy', params: { policy: 'gaussian', lr: 0.01 } },
+  { name: 'epsilon-greedy 0.1', params: { policy: 'epsilon-greedy', epsilon: 0.1 } },
 ];
 for (const variant of sections.includes('algorithms') ? selected.filter((v) => v.statsEvery === 1 && v.engine !== 'cpu-workers') : []) {
   const rates = kAlgorithms.map(() => [] as number[]);

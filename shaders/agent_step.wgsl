@@ -12,6 +12,8 @@
 // `const kArmCapacity: u32 = ...;` (private array size: the next power of two >= arms).
 
 override kArms: u32 = 10u;
+// 1/2 log(2 pi e): a normal's entropy is this plus log sigma.
+const kGaussianEntropyBase: f32 = 1.4189385332046727;
 override kStats: bool = true;
 // Rows hold the statistics of each window's last step only (params.windowStats = 'last').
 override kLastStepRows: bool = false;
@@ -23,6 +25,8 @@ override kGeneralStep: bool = false;
 override kValueStep: bool = false;
 // Some group has contexts > 1 (plan.contextStep): without it the contextual step is not compiled.
 override kContextStep: bool = false;
+// Some group's policy is gaussian (plan.gaussianStep): without it its step is not compiled.
+override kGaussianStep: bool = false;
 // Partial records per workgroup and row: 1, or one per subgroup (reduce_subgroups.wgsl).
 override kRecordsPerWorkgroup: u32 = 1u;
 
@@ -63,7 +67,8 @@ struct GroupParams {
   contexts: u32,
   contextLow: f32,
   contextStep: f32,
-  pad0: u32,
+  // lr itself: the gaussian policy's step has no temperature.
+  lr: f32,
   means: array<f32, kMaxArms>,
 }
 
@@ -171,7 +176,20 @@ fn greedyPolicy() {
 
 // The loaded agent's policy: epsilon-greedy for a value-based group, else the softmax.
 fn currentPolicy() {
-  if (kValueStep && isValueGroup) { greedyPolicy(); } else { policy(invTemperature); }
+  if (kValueStep && isValueGroup) {
+    greedyPolicy();
+  } else if (kGaussianStep && isGaussianGroup) {
+    // N(mu, sigma^2) is its two numbers: nothing to weigh.
+  } else {
+    policy(invTemperature);
+  }
+}
+
+// What the histogram bins: pi(best arm), or for a gaussian policy mu - x* mapped to [0, 1] over
+// [-kActionRange, kActionRange] (AgentStepper's histogramValue).
+fn histogramValue() -> f32 {
+  if (kGaussianStep && isGaussianGroup) { return (prefs[0] - armValue[0] + kActionRange) / (2.0 * kActionRange); }
+  return probs[optimalArm];
 }
 
 // Inverse-CDF sampling on the weights; never returns an arm of weight zero.
@@ -243,6 +261,8 @@ var<private> clipLow: f32;
 var<private> clipHigh: f32;
 var<private> isValueGroup: bool;
 var<private> isContextGroup: bool;
+var<private> isGaussianGroup: bool;
+var<private> lr: f32;
 var<private> criticLr: f32;
 var<private> contexts: u32;
 var<private> contextLow: f32;
@@ -307,6 +327,18 @@ fn accumulateBatchStats(sums: BatchSums) {
 
 // The statistics of the policy after the update (the next step's policy, already computed).
 fn accumulatePolicyStats() {
+  if (kGaussianStep && isGaussianGroup) {
+    // J = offset + scale E[exp(-(x - x*)^2 / 2)]; differential entropy 1/2 log(2 pi e) + log sigma.
+    let gap = prefs[0] - armValue[0];
+    let sigma = exp(prefs[1]);
+    let expectedReward = offset + scale * gaussianBumpMoments(0.5, gap, sigma).m0;
+    acc[kAccExpected] += expectedReward;
+    acc[kAccRegret] += bestMean - expectedReward;
+    acc[kAccEntropy] += kGaussianEntropyBase + prefs[1];
+    acc[kAccActionError] += abs(gap);
+    acc[kAccActionStd] += sigma;
+    return;
+  }
   var expected = 0.0;
   var maxPref = prefs[0];
   for (var j = 0u; j < kArms; j++) { maxPref = max(maxPref, prefs[j]); }
@@ -357,9 +389,7 @@ fn drawSample(stepIndex: u32, index: u32, rewardCount: u32) -> Sample {
 
 // drawSample from the step's words (AgentStepper's #sampleFrom).
 fn sampleFrom(words: vec4<u32>, rewardCount: u32) -> Sample {
-  var sample: Sample;
-  sample.action = sampleArm(uniformFromU32(words.x));
-  let action = sample.action;
+  let action = sampleArm(uniformFromU32(words.x));
   var reward: f32;
   if (env == kEnvBernoulli) {
     reward = select(offset, offset + scale, uniformFromU32(words.y) < armValue[action]);
@@ -368,6 +398,14 @@ fn sampleFrom(words: vec4<u32>, rewardCount: u32) -> Sample {
   } else {
     reward = armMean[action] + rewardSd * normalFromU32Pair(words.y, words.z);
   }
+  return withBaseline(action, reward, rewardCount);
+}
+
+// The baseline for `reward` (the `rewardCount`-th), R - b, and the running baselines advanced
+// (AgentStepper's #applyBaseline).
+fn withBaseline(action: u32, reward: f32, rewardCount: u32) -> Sample {
+  var sample: Sample;
+  sample.action = action;
   sample.reward = reward;
 
   let countF = f32(rewardCount);
@@ -436,6 +474,8 @@ fn takeStep(stepIndex: u32, withStats: bool) {
       takeValueStep(stepIndex, withStats);
     } else if (kContextStep && isContextGroup) {
       takeContextStep(stepIndex, withStats);
+    } else if (kGaussianStep && isGaussianGroup) {
+      takeGaussianStep(stepIndex, withStats);
     } else if (kGeneralStep) {
       takeGeneralStep(stepIndex, withStats);
     } else {
@@ -506,6 +546,77 @@ fn takeContextStep(stepIndex: u32, withStats: bool) {
     prefs[j] = prefs[j] + coefficient * scoreDirection(j == sample.action, probs[j]);
     if (!(abs(prefs[j]) <= 3.4028234663852886e38)) { healthy = false; }
   }
+}
+
+// The gaussian policy's step (AgentStepper's #takeGaussianStep): x = mu + sigma z (z from words 0
+// and 3, the reward noise from words 1 and 2 as for arms), R = offset + scale exp(-(x - x*)^2 / 2) +
+// noise, then mu += lr (R - b) z / sigma and log sigma += lr (R - b) (z^2 - 1). prefs[0] holds
+// mu, prefs[1] log sigma, armValue[0] the optimum x*.
+fn takeGaussianStep(stepIndex: u32, withStats: bool) {
+  let words = philox4x32(vec4<u32>(stepIndex, kPurposeStep, 0u, 0u), vec2<u32>(uniforms.seed, localAgent));
+  let mean = prefs[0];
+  let logSigma = prefs[1];
+  let sigma = exp(logSigma);
+  let z = normalFromU32Pair(words.x, words.w);
+  let gap = (mean + sigma * z) - armValue[0];
+  var reward = offset + scale * exp(-0.5 * (gap * gap));
+  if (rewardSd != 0.0) { reward = reward + rewardSd * normalFromU32Pair(words.y, words.z); }
+  let sample = withBaseline(0u, reward, stepIndex);
+  let coefficient = lr * sample.advantage;
+  prefs[0] = mean + coefficient * (z / sigma);
+  prefs[1] = logSigma + coefficient * (z * z - 1.0);
+  // Beyond |log sigma| = kMaxLogSigma, sigma leaves f32's range on the next step: diverged.
+  if (!(abs(prefs[0]) <= 3.4028234663852886e38) || !(abs(prefs[1]) <= kMaxLogSigma)) { healthy = false; }
+  if (withStats) {
+    acc[kAccCount] += 1.0;
+    acc[kAccReward] += sample.reward;
+    acc[kAccBaseline] += sample.baseline;
+    acc[kAccAdvantage] += sample.advantage;
+    acc[kAccExactVar] += gaussianGradientVariance(mean - armValue[0], sigma, offset - sample.referenceBaseline, sample.factor);
+    let meanGradient = sample.advantage * z / sigma;
+    let spreadGradient = sample.advantage * (z * z - 1.0);
+    accGrad[0] += meanGradient;
+    accGrad[1] += spreadGradient;
+    accGrad2[0] += meanGradient * meanGradient;
+    accGrad2[1] += spreadGradient * spreadGradient;
+    let squaredNorm = meanGradient * meanGradient + spreadGradient * spreadGradient;
+    acc[kAccSqNorm] += squaredNorm;
+    acc[kAccSqNorm2] += squaredNorm * squaredNorm;
+  }
+}
+
+// E[exp(-k (d + sigma z)^2) z^m], m = 0..4 in a vec4 (m = 1..4) and a scalar (m = 0):
+// gaussianBumpMoment in src/core/agent.ts.
+struct BumpMoments {
+  m0: f32,
+  m: vec4<f32>,
+}
+
+fn gaussianBumpMoments(k: f32, d: f32, sigma: f32) -> BumpMoments {
+  let p = 1.0 + 2.0 * k * sigma * sigma;
+  let mean = -2.0 * k * d * sigma / p;
+  let variance = 1.0 / p;
+  let weight = exp(-k * d * d / p) / sqrt(p);
+  let m2 = mean * mean;
+  return BumpMoments(weight, weight * vec4<f32>(mean, m2 + variance, mean * (m2 + 3.0 * variance), m2 * m2 + 6.0 * m2 * variance + 3.0 * variance * variance));
+}
+
+// Exact variance of the gaussian step's gradient estimate (gaussianGradientVariance in src/core/agent.ts).
+fn gaussianGradientVariance(d: f32, sigma: f32, base: f32, factor: f32) -> f32 {
+  let c0 = factor * base;
+  let h = factor * scale;
+  let noise = factor * rewardSd;
+  let bump = gaussianBumpMoments(0.5, d, sigma);
+  let squared = gaussianBumpMoments(1.0, d, sigma);
+  let b0 = h * bump.m0;
+  let b = h * bump.m;
+  let s0 = h * h * squared.m0;
+  let s = h * h * squared.m;
+  let meanGradient = b.x / sigma;
+  let meanSecond = (c0 * c0 + 2.0 * c0 * b.y + s.y + noise * noise) / (sigma * sigma);
+  let spreadGradient = b.y - b0;
+  let spreadSecond = 2.0 * c0 * c0 + 2.0 * c0 * (b.w - 2.0 * b.y + b0) + (s.w - 2.0 * s.y + s0) + 2.0 * noise * noise;
+  return max(0.0, meanSecond - meanGradient * meanGradient) + max(0.0, spreadSecond - spreadGradient * spreadGradient);
 }
 
 // Epsilon-greedy's step (AgentStepper's #takeValueStep): one sample from the epsilon-greedy
@@ -701,6 +812,8 @@ fn main(
   clipLow = groups[groupIndex].clipLow;
   clipHigh = groups[groupIndex].clipHigh;
   isValueGroup = groups[groupIndex].policy == kPolicyEpsilonGreedy;
+  isGaussianGroup = groups[groupIndex].policy == kPolicyGaussian;
+  lr = groups[groupIndex].lr;
   contexts = groups[groupIndex].contexts;
   isContextGroup = contexts > 1u;
   criticLr = groups[groupIndex].criticLr;
@@ -744,6 +857,11 @@ fn main(
       for (var c = 0u; c < contexts; c++) { criticValues[c] = state[(kArms + 2u + c) * stride + agentIndex]; }
     }
     loadArms();
+    if (kGaussianStep && isGaussianGroup) {
+      // One best "arm": the optimum x* = armValue[0], paying offset + scale.
+      optimalArm = 0u;
+      armMean[0] = offset + scale;
+    }
     if (kContextStep && isContextGroup) {
       for (var j = 0u; j < kArms; j++) { baseValue[j] = armValue[j]; }
       contextArms(0u);
@@ -775,7 +893,7 @@ fn main(
       if ((rowFirstStep + rowSteps - 1u) % uniforms.window == 0u) {
         if (isActive && healthy) {
           // Straight to global memory: a workgroup histogram would cost two more barriers a row.
-          let bin = min(u32(floor(probs[optimalArm] * f32(kHistogramBins))), kHistogramBins - 1u);
+          let bin = min(u32(floor(clamp(histogramValue(), 0.0, 1.0) * f32(kHistogramBins))), kHistogramBins - 1u);
           atomicAdd(&histograms[(groupIndex * uniforms.rowsPerDispatch + row) * kHistogramBins + bin], 1u);
         }
       }

@@ -10,9 +10,12 @@
 import { normalFromU32Pair, philox4x32, uniformFromU32 } from './philox.ts';
 import { entropyOf, entropyOfProbs, epsilonGreedyInto, exactGradientVariance, sampleArm, scoreDirection, softmaxInto } from './policy.ts';
 import { type Params, resolvedMeans } from './schema.ts';
-import { kAcc, kAdvantageEpsilon, kPurpose, recordBlocks } from './shared-constants.ts';
+import { kAcc, kActionRange, kAdvantageEpsilon, kMaxLogSigma, kPurpose, recordBlocks } from './shared-constants.ts';
 
 const f32 = Math.fround;
+/** 1/2 log(2 pi e): a normal's entropy is this plus log sigma. */
+const kGaussianEntropyBase = 0.5 * Math.log(2 * Math.PI * Math.E);
+
 /** Read in every step: a plain binding rather than a property of `kPurpose`. */
 const kStepPurpose = kPurpose.step;
 
@@ -24,6 +27,45 @@ const kStepPurpose = kPurpose.step;
 export function armNormal(seed: number, agent: number, arm: number, words: Uint32Array): number {
   philox4x32(0, kPurpose.armValue, arm >>> 1, 0, seed, agent, words);
   return normalFromU32Pair(words[0], words[1], (arm & 1) === 0 ? 'cos' : 'sin');
+}
+
+/**
+ * E[exp(-k (d + sigma z)^2) z^m] for z ~ N(0, 1) and m = 0..4: the exponents combine into a normal
+ * of variance 1 / p, p = 1 + 2 k sigma^2, and mean -2 k d sigma / p, times exp(-k d^2 / p) / sqrt(p).
+ * The gaussian policy's reward bump (k = 1/2) and its square (k = 1) need it.
+ */
+export function gaussianBumpMoment(k: number, d: number, sigma: number, m: number): number {
+  const p = 1 + 2 * k * sigma * sigma;
+  const mean = (-2 * k * d * sigma) / p;
+  const variance = 1 / p;
+  const weight = Math.exp((-k * d * d) / p) / Math.sqrt(p);
+  const m2 = mean * mean;
+  const moment = m === 0 ? 1 : m === 1 ? mean : m === 2 ? m2 + variance : m === 3 ? mean * (m2 + 3 * variance) : m2 * m2 + 6 * m2 * variance + 3 * variance * variance;
+  return weight * moment;
+}
+
+/**
+ * Exact variance (trace of the covariance) of the gaussian policy's REINFORCE estimate
+ * (A z / sigma, A (z^2 - 1)), A = f (R - ref), R = offset + scale exp(-(mu + sigma z - x*)^2 / 2)
+ * + sd e, over z and e, for d = mu - x* and base = offset - ref. With h = f scale exp(..) and
+ * c0 = f base, A = c0 + h + f sd e:
+ *   E[A z]           = E[h z],  E[A^2 z^2] = c0^2 + 2 c0 E[h z^2] + E[h^2 z^2] + (f sd)^2,
+ *   E[A (z^2 - 1)]   = E[h z^2] - E[h],
+ *   E[A^2 (z^2-1)^2] = 2 c0^2 + 2 c0 E[h (z^4 - 2 z^2 + 1)] + E[h^2 (z^4 - 2 z^2 + 1)] + 2 (f sd)^2,
+ * each E[h^n z^m] a `gaussianBumpMoment`.
+ */
+export function gaussianGradientVariance(d: number, sigma: number, base: number, scale: number, rewardSd: number, factor: number): number {
+  const c0 = factor * base;
+  const h = factor * scale;
+  const noise = factor * rewardSd;
+  const bump = (m: number) => h * gaussianBumpMoment(0.5, d, sigma, m);
+  const bumpSquared = (m: number) => h * h * gaussianBumpMoment(1, d, sigma, m);
+  const meanGradient = bump(1) / sigma;
+  const meanSecond = (c0 * c0 + 2 * c0 * bump(2) + bumpSquared(2) + noise * noise) / (sigma * sigma);
+  const spreadGradient = bump(2) - bump(0);
+  const spreadSecond =
+    2 * c0 * c0 + 2 * c0 * (bump(4) - 2 * bump(2) + bump(0)) + (bumpSquared(4) - 2 * bumpSquared(2) + bumpSquared(0)) + 2 * noise * noise;
+  return Math.max(0, meanSecond - meanGradient * meanGradient) + Math.max(0, spreadSecond - spreadGradient * spreadGradient);
 }
 
 /** What a reward is drawn from besides the arm: the step's constants, or the gradient lab's bandit. */
@@ -76,13 +118,15 @@ export interface StepConstants {
   epsilonShare: number;
   greedyMass: number;
   valueStep: number;
-  /** Every preference (epsilon-greedy: action value) before step 1. */
-  initialPref: number;
+  /** An agent's preferences before step 1 (epsilon-greedy: action values; gaussian: mu, log sigma). */
+  initialPrefs: Float32Array;
+  /** lr (f32): the gaussian policy's step, which has no temperature. */
+  lr: number;
   /** Words of state per agent beyond the preferences, reward mean and ema, and where they sit (`extraLayout`). */
   extraWords: number;
   squareWord: number;
   contextPrefsWord: number;
-  /** Softmax groups keep a critic V(context) in extra words 0 .. contexts - 1. */
+  /** Policy-gradient groups (softmax, gaussian) keep a critic V(context) in extra words 0 .. contexts - 1. */
   hasCritic: boolean;
   criticLr: number;
   contexts: number;
@@ -116,12 +160,13 @@ export function isPlainStep(params: StepParams): boolean {
 /**
  * The steps the engines compile: 'plain' (isPlainStep), 'general' (a softmax step with a batch,
  * normalised advantages, an entropy bonus or PPO passes), 'value' (epsilon-greedy), 'context'
- * (the plain step on a contextual bandit: contexts > 1).
+ * (the plain step on a contextual bandit: contexts > 1), 'gaussian' (continuous actions).
  */
-export type StepKind = 'plain' | 'general' | 'value' | 'context';
+export type StepKind = 'plain' | 'general' | 'value' | 'context' | 'gaussian';
 
 export function stepKind(params: StepParams): StepKind {
   if (params.policy === 'epsilon-greedy') return 'value';
+  if (params.policy === 'gaussian') return 'gaussian';
   if (params.contexts > 1) return 'context';
   return isPlainStep(params) ? 'plain' : 'general';
 }
@@ -131,7 +176,7 @@ type StateParams = Pick<Params, 'policy' | 'arms' | 'advantageNorm' | 'contexts'
 /**
  * Where a group's words of per-agent state beyond its k preferences, reward mean and ema sit.
  * Epsilon-greedy: k pull counts n(a) (its action values live in the preferences' place).
- * Softmax: the critic's V(context) for each context (kept whichever baseline the group uses,
+ * Softmax and gaussian: the critic's V(context) for each context (kept whichever baseline the group uses,
  * like the reward mean and the ema, so the baseline can change while it runs), then
  * advantageNorm 'running''s mean square of the advantages, then the preferences of contexts
  * 1, 2, ... (context 0's are the preferences).
@@ -148,16 +193,28 @@ export function extraWords(params: StateParams): number {
   return extraLayout(params).words;
 }
 
-/** What every preference starts at: 0, or epsilon-greedy's initial value estimate (f32). */
-export function initialPref(params: Pick<Params, 'policy' | 'initialValue'>): number {
-  return params.policy === 'epsilon-greedy' ? f32(params.initialValue) : 0;
+/**
+ * An agent's k preferences before step 1, the same for every agent: softmax 0; epsilon-greedy
+ * its initial value estimate; gaussian mu = 0 and log sigma = log(initialStd) in the first two.
+ */
+export function initialPrefs(params: Pick<Params, 'policy' | 'initialValue' | 'initialStd' | 'arms'>): Float32Array {
+  const prefs = new Float32Array(params.arms);
+  if (params.policy === 'epsilon-greedy') prefs.fill(f32(params.initialValue));
+  if (params.policy === 'gaussian') prefs[1] = f32(Math.log(f32(params.initialStd)));
+  return prefs;
+}
+
+/** `agents` agents' preferences before step 1 (agent-major). */
+export function fillInitialPrefs(params: Pick<Params, 'policy' | 'initialValue' | 'initialStd' | 'arms'>, prefs: Float32Array, agents: number): void {
+  const one = initialPrefs(params);
+  for (let i = 0; i < agents; i++) prefs.set(one, i * params.arms);
 }
 
 /** Fills `extra` (`agents` x `extraWords`) with the extra words' starting values: V = Initial baseline, the rest 0. */
 export function fillInitialExtra(params: StateParams & Pick<Params, 'baselineInit'>, extra: Float32Array, agents: number): void {
   const words = extraWords(params);
   extra.fill(0, 0, agents * words);
-  if (params.policy !== 'softmax' || params.baselineInit === 0) return;
+  if (params.policy === 'epsilon-greedy' || params.baselineInit === 0) return;
   const init = f32(params.baselineInit);
   for (let i = 0; i < agents; i++) extra.fill(init, i * words, i * words + params.contexts);
 }
@@ -183,11 +240,12 @@ export function stepConstants(params: Params): StepConstants {
     epsilonShare: f32(f32(params.epsilon) / params.arms),
     greedyMass: f32(1 - f32(params.epsilon)),
     valueStep: f32(params.valueStep),
-    initialPref: initialPref(params),
+    initialPrefs: initialPrefs(params),
+    lr: f32(params.lr),
     extraWords: layout.words,
     squareWord: layout.square,
     contextPrefsWord: layout.contextPrefs,
-    hasCritic: params.policy === 'softmax',
+    hasCritic: params.policy !== 'epsilon-greedy',
     criticLr: f32(params.criticLr),
     contexts: params.contexts,
     contextLow: params.contexts > 1 ? f32(-f32(params.contextSpread)) : 0,
@@ -260,6 +318,13 @@ export class AgentStepper {
   healthy = true;
   /** The context of the last step (0 without contexts). */
   context = 0;
+  /** The gaussian policy's last action x, and its draw z = (x - mu) / sigma with sigma. */
+  continuousAction = 0;
+  #normal = 0;
+  #sigma = 1;
+  #meanBefore = 0;
+  /** The gaussian policy's mu - x* mapped to [0, 1] over [-kActionRange, kActionRange] (its histogram value). */
+  #position = 0.5;
   /** Where the preferences of the last contextual step's context sit (null: the caller's preferences). */
   #stepPrefs: Float32Array | null = null;
   #stepOffset = 0;
@@ -305,11 +370,25 @@ export class AgentStepper {
     this.#stepPrefs = null;
     this.context = 0;
     this.#contextArms(c, 0);
+    if (c.kind === 'gaussian') {
+      // One best "arm": the optimum x* = armValue[0], paying offset + scale.
+      this.optimalArm = 0;
+      this.bestMean = f32(c.offset + c.scale);
+      this.probs.fill(0);
+    }
   }
 
   /** The loaded agent's arms in context `context` (contextual groups; 0 for any other), in `armMean` .. `bestMean`. */
   loadContext(c: StepConstants, context: number): void {
     this.#contextArms(c, context);
+  }
+
+  /**
+   * What the histogram bins after a step, for the policy of the last `policy` call: pi(best arm),
+   * or for a gaussian policy its mean's offset from the optimum (`#position`).
+   */
+  histogramValue(c: StepConstants): number {
+    return c.kind === 'gaussian' ? this.#position : this.probs[this.optimalArm];
   }
 
   /**
@@ -337,6 +416,11 @@ export class AgentStepper {
    * `weightSum`. After a contextual step: the policy of the context that step saw.
    */
   policy(prefs: Float32Array, offset: number, c: StepConstants): void {
+    if (c.kind === 'gaussian') {
+      // No arms to weigh: N(mu, sigma^2) is its two numbers; only its histogram position is kept.
+      this.#position = (prefs[offset] - this.armValue[0] + kActionRange) / (2 * kActionRange);
+      return;
+    }
     if (c.kind === 'value') {
       this.weightSum = epsilonGreedyInto(prefs, offset, this.arms, c.epsilonShare, c.greedyMass, this.weights, this.probs);
       return;
@@ -379,9 +463,24 @@ export class AgentStepper {
   ): void {
     const words = this.words;
     const action = sampleArm(this.weights, this.arms, this.weightSum, uniformFromU32(words[0]));
+    this.action = action;
+    this.#applyBaseline(drawReward(c, this.armMean, this.armValue, action, words), rewardMean, ema, extra, criticAt, stateIndex, rewardCount, c);
+  }
 
-    const reward = drawReward(c, this.armMean, this.armValue, action, words);
-
+  /**
+   * The baseline for `reward` (the `rewardCount`-th), R - b, and the running baselines advanced:
+   * into reward, baseline, advantage, advantageFactor, referenceBaseline.
+   */
+  #applyBaseline(
+    reward: number,
+    rewardMean: Float32Array,
+    ema: Float32Array,
+    extra: Float32Array,
+    criticAt: number,
+    stateIndex: number,
+    rewardCount: number,
+    c: StepConstants,
+  ): void {
     const previousMean = rewardMean[stateIndex];
     // Before any reward is seen a running baseline has no history: with baselineFromFirstReward
     // it takes the first reward itself (advantage 0, no unbaselined first update), else its init.
@@ -407,7 +506,6 @@ export class AgentStepper {
         break;
     }
     this.referenceBaseline = c.baseline === 'average-inclusive' ? previousMean : baseline;
-    this.action = action;
     this.reward = reward;
     this.baseline = baseline;
     this.advantage = f32(reward - baseline);
@@ -450,6 +548,10 @@ export class AgentStepper {
     }
     if (c.kind === 'context') {
       this.#takeContextStep(prefs, offset, rewardMean, ema, extra, stateIndex, agent, step, c);
+      return;
+    }
+    if (c.kind === 'gaussian') {
+      this.#takeGaussianStep(prefs, offset, rewardMean, ema, extra, stateIndex, agent, step, c);
       return;
     }
     const criticAt = stateIndex * c.extraWords;
@@ -628,6 +730,60 @@ export class AgentStepper {
   }
 
   /**
+   * The gaussian policy's step: x = mu + sigma z with z the step's normal (words 0 and 3, so the
+   * reward noise, words 1 and 2, is the discrete groups'), reward R = offset + scale exp(-(x - x*)^2 / 2)
+   * plus noise, the baseline as for any policy, and REINFORCE on both parameters:
+   *   d log pi / d mu = (x - mu) / sigma^2 = z / sigma,   d log pi / d log sigma = z^2 - 1,
+   *   mu += lr (R - b) z / sigma,   log sigma += lr (R - b) (z^2 - 1).
+   * prefs[offset] holds mu, prefs[offset + 1] log sigma.
+   */
+  #takeGaussianStep(
+    prefs: Float32Array,
+    offset: number,
+    rewardMean: Float32Array,
+    ema: Float32Array,
+    extra: Float32Array,
+    stateIndex: number,
+    agent: number,
+    step: number,
+    c: StepConstants,
+  ): void {
+    const words = this.words;
+    philox4x32(step, kStepPurpose, 0, 0, this.seed, agent, words);
+    const mean = prefs[offset];
+    const logSigma = prefs[offset + 1];
+    const sigma = f32(Math.exp(logSigma));
+    const z = normalFromU32Pair(words[0], words[3]);
+    const action = f32(mean + f32(sigma * z));
+    const gap = f32(action - this.armValue[0]);
+    let reward = f32(c.offset + f32(c.scale * f32(Math.exp(f32(-0.5 * f32(gap * gap))))));
+    if (c.rewardSd !== 0) reward = f32(reward + f32(c.rewardSd * normalFromU32Pair(words[1], words[2])));
+    this.#applyBaseline(reward, rewardMean, ema, extra, stateIndex * c.extraWords, stateIndex, step, c);
+    this.action = 0;
+    this.continuousAction = action;
+    this.#normal = z;
+    this.#sigma = sigma;
+    this.#meanBefore = mean;
+    const coefficient = f32(c.lr * this.advantage);
+    const newMean = f32(mean + f32(coefficient * f32(z / sigma)));
+    const newLogSigma = f32(logSigma + f32(coefficient * f32(f32(z * z) - 1)));
+    prefs[offset] = newMean;
+    prefs[offset + 1] = newLogSigma;
+    // Beyond |log sigma| = 80, sigma over- or underflows f32 on the next step: diverged.
+    this.healthy = Math.abs(newMean) <= 3.4028234663852886e38 && Math.abs(newLogSigma) <= kMaxLogSigma;
+  }
+
+  /**
+   * Exact variance (trace) of the gaussian step's gradient estimate (A z / sigma, A (z^2 - 1)) over
+   * z and the reward noise, at the policy before the step (`gaussianGradientVariance`).
+   */
+  #gaussianExactVariance(c: StepConstants): number {
+    return gaussianGradientVariance(
+      this.#meanBefore - this.armValue[0], this.#sigma, c.offset - this.referenceBaseline, c.scale, c.rewardSd, this.advantageFactor,
+    );
+  }
+
+  /**
    * Epsilon-greedy's step: one arm drawn from the epsilon-greedy policy (`policy`, from the step's
    * uniform as a softmax draws it, so a greedy and a softmax group share their random numbers),
    * its reward, and the value update of that arm alone:
@@ -708,6 +864,10 @@ export class AgentStepper {
       this.#accumulateValueStats(record, base);
       return;
     }
+    if (c.kind === 'gaussian') {
+      this.#accumulateGaussianStats(record, base, c);
+      return;
+    }
     if (c.plain || c.kind === 'context') {
       this.#accumulateSampleStats(record, base, c);
       return;
@@ -740,7 +900,29 @@ export class AgentStepper {
    */
   stepGradient(j: number, c: StepConstants): number {
     if (c.kind === 'value') return 0;
+    if (c.kind === 'gaussian') return j === 0 ? (this.advantage * this.#normal) / this.#sigma : j === 1 ? this.advantage * (this.#normal * this.#normal - 1) : 0;
     return c.plain || c.kind === 'context' ? this.advantage * c.invTemperature * scoreDirection(j, this.action, this.probs) : this.gradient[j] / c.batch;
+  }
+
+  /** accumulateActionStats for a gaussian step: its sample, the gradient (A z / sigma, A (z^2 - 1)) in arms 0 and 1. */
+  #accumulateGaussianStats(record: Float64Array, base: number, c: StepConstants): void {
+    record[base + kAcc.count] += 1;
+    record[base + kAcc.reward] += this.reward;
+    record[base + kAcc.baseline] += this.baseline;
+    record[base + kAcc.advantage] += this.advantage;
+    record[base + kAcc.exactVar] += this.#gaussianExactVariance(c);
+    const z = this.#normal;
+    const meanGradient = (this.advantage * z) / this.#sigma;
+    const spreadGradient = this.advantage * (z * z - 1);
+    const grad = base + this.#blocks.grad;
+    const grad2 = base + this.#blocks.grad2;
+    record[grad] += meanGradient;
+    record[grad + 1] += spreadGradient;
+    record[grad2] += meanGradient * meanGradient;
+    record[grad2 + 1] += spreadGradient * spreadGradient;
+    const squaredNorm = meanGradient * meanGradient + spreadGradient * spreadGradient;
+    record[base + kAcc.sqNorm] += squaredNorm;
+    record[base + kAcc.sqNorm2] += squaredNorm * squaredNorm;
   }
 
   /** accumulateActionStats for a value step: its sample; no gradient (its slots stay 0). */
@@ -782,6 +964,18 @@ export class AgentStepper {
   /** Adds the statistics of the policy after the update (call `policy` first) to the record at `record[base ..]`. */
   accumulatePolicyStats(record: Float64Array, base: number, prefs: Float32Array, offset: number, c: StepConstants): void {
     const k = this.arms;
+    if (c.kind === 'gaussian') {
+      // J = offset + scale E[exp(-(x - x*)^2 / 2)]; differential entropy 1/2 log(2 pi e) + log sigma.
+      const gap = prefs[offset] - this.armValue[0];
+      const sigma = Math.exp(prefs[offset + 1]);
+      const expected = c.offset + c.scale * gaussianBumpMoment(0.5, gap, sigma, 0);
+      record[base + kAcc.expected] += expected;
+      record[base + kAcc.regret] += this.bestMean - expected;
+      record[base + kAcc.entropy] += kGaussianEntropyBase + prefs[offset + 1];
+      record[base + kAcc.actionError] += Math.abs(gap);
+      record[base + kAcc.actionStd] += sigma;
+      return;
+    }
     const probs = this.probs;
     const prob = base + this.#blocks.prob;
     let expected = 0;

@@ -7,7 +7,7 @@
  * Loop order: agents outer, a chunk of steps inner, as the GPU kernel runs; each agent's policy
  * after step t is its policy before step t + 1, so one softmax per agent-step serves both.
  */
-import { AgentStepper, armNormal, extraWords, fillInitialExtra, initialPref } from './agent.ts';
+import { AgentStepper, armNormal, extraWords, fillInitialExtra, fillInitialPrefs } from './agent.ts';
 import { type ExperimentConfig, validateConfig } from './config.ts';
 import { type AgentState, type AgentStates, type Engine, type LiveParams, type Trajectory, checkRowEvery, windowRecorded } from './engine.ts';
 import type { ParamChange } from './groups.ts';
@@ -100,11 +100,13 @@ export class CpuEngine implements Engine {
       const { first, agents } = slices[g];
       const extra = new Float32Array(agents * extraWords(params));
       fillInitialExtra(params, extra, agents);
+      const prefs = new Float32Array(agents * k);
+      fillInitialPrefs(params, prefs, agents);
       return {
         agents,
         first,
         normals: shared ?? this.#makeNormals(first, agents),
-        prefs: new Float32Array(agents * k).fill(initialPref(params)),
+        prefs,
         rewardMean: new Float32Array(agents),
         ema: new Float32Array(agents).fill(Math.fround(params.baselineInit)),
         extra,
@@ -217,7 +219,7 @@ export class CpuEngine implements Engine {
         if (measured) stepper.accumulateActionStats(records, row * stride, c);
         stepper.policy(group.prefs, prefsOffset, c);
         if (measured) stepper.accumulatePolicyStats(records, row * stride, group.prefs, prefsOffset, c);
-        if (recorded && step % window === 0) histograms[row * kHistogramBins + histogramBin(stepper.probs[stepper.optimalArm])]++;
+        if (recorded && step % window === 0) histograms[row * kHistogramBins + histogramBin(stepper.histogramValue(c))]++;
       }
     }
 

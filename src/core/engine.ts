@@ -53,6 +53,8 @@ export interface Trajectory {
   probs: Float32Array;
   /** The uniform u in [0, 1) that drew the action (word 0 of the step's Philox call). */
   uniforms: Float32Array;
+  /** The gaussian policy's action x at each step (0 for arms: see `actions`). */
+  continuousActions: Float32Array;
   /** The context each step saw (0 without contexts; `prefs` are context 0's, the others' are in `extras`). */
   contexts: Uint8Array;
   actions: Uint8Array;

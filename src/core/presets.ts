@@ -185,6 +185,18 @@ export const kPresets: readonly Preset[] = Object.freeze([
     },
     [{ baseline: 'critic' }, { baseline: 'average' }],
   ),
+  preset(
+    'gaussian-policy',
+    'Continuous actions: a gaussian policy N(mu, sigma^2) learns where each agent\'s reward bump peaks, with and without a baseline.',
+    'Each agent has its own best action x*; the reward is a bump around it plus noise. REINFORCE moves the mean ' +
+      'towards x* and shrinks sigma, so the action distribution narrows onto the optimum; without a baseline the ' +
+      'gradient is about four times noisier and the agents end further from their optimum.',
+    {
+      arms: 2, env: 'gaussian', spread: 1, noise: 0.5, offset: 0, scale: 1, policy: 'gaussian', lr: 0.01,
+      steps: 1000, agents: 2000,
+    },
+    [{ baseline: 'average' }, { baseline: 'none' }],
+  ),
 ]);
 
 /** The preset the page opens on when the link names none. */

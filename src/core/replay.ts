@@ -3,7 +3,7 @@
  * either engine (live changes are applied at the step they took effect), so that one agent can be
  * followed, or a few thousand searched, without reading the population back.
  */
-import { AgentStepper, type StepConstants, armNormal, extraWords, fillInitialExtra, initialPref, stepConstants } from './agent.ts';
+import { AgentStepper, type StepConstants, armNormal, extraWords, fillInitialExtra, initialPrefs, stepConstants } from './agent.ts';
 import { type ExperimentConfig, resolveGroups } from './config.ts';
 import type { Trajectory, TrajectoryPhase } from './engine.ts';
 import type { ParamChange } from './groups.ts';
@@ -69,7 +69,7 @@ export function replayAgent(
   const normals = agentNormals(seed, agent, k, stepper.words);
   const firstStep = Math.max(1, Math.min(Math.floor(fromStep), steps));
   const kept = Math.max(0, steps - firstStep + 1);
-  const prefs = new Float32Array(k).fill(initialPref(phases[0].params));
+  const prefs = initialPrefs(phases[0].params);
   const rewardMean = new Float32Array(1);
   const ema = new Float32Array(1).fill(Math.fround(phases[0].params.baselineInit));
   const words = extraWords(phases[0].params);
@@ -85,6 +85,7 @@ export function replayAgent(
     uniforms: new Float32Array(kept),
     contexts: new Uint8Array(kept),
     actions: new Uint8Array(kept),
+    continuousActions: new Float32Array(kept),
     rewards: new Float32Array(kept),
     baselines: new Float32Array(kept),
     advantages: new Float32Array(kept),
@@ -135,6 +136,7 @@ export function replayAgent(
     philox4x32(step, kPurpose.step, 0, 0, seed, agent, draw);
     out.uniforms[t] = uniformFromU32(draw[0]);
     out.actions[t] = stepper.action;
+    out.continuousActions[t] = stepper.continuousAction;
     out.contexts[t] = stepper.context;
     out.rewards[t] = stepper.reward;
     out.baselines[t] = stepper.baseline;
@@ -172,7 +174,7 @@ export function probOptimalAfter(
   const out = new Float32Array(Math.max(0, to - from));
   for (let agent = from; agent < to; agent++) {
     const normals = agentNormals(seed, agent, k, stepper.words);
-    prefs.fill(initialPref(phases[0].params));
+    prefs.set(phases[0].constants.initialPrefs);
     fillInitialExtra(phases[0].params, extra, 1);
     rewardMean[0] = 0;
     ema[0] = Math.fround(phases[0].params.baselineInit);
@@ -186,7 +188,7 @@ export function probOptimalAfter(
       }
     }
     stepper.policy(prefs, 0, phases[phases.length - 1].constants);
-    out[agent - from] = stepper.probs[stepper.optimalArm];
+    out[agent - from] = stepper.histogramValue(phases[phases.length - 1].constants);
   }
   return out;
 }

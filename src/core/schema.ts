@@ -15,7 +15,7 @@ export type WindowStats = (typeof kWindowStats)[number];
 export const kBaselineStarts = ['first-reward', 'init'] as const;
 export type BaselineStart = (typeof kBaselineStarts)[number];
 
-export const kPolicies = ['softmax', 'epsilon-greedy'] as const;
+export const kPolicies = ['softmax', 'epsilon-greedy', 'gaussian'] as const;
 export type PolicyKind = (typeof kPolicies)[number];
 
 export const kAdvantageNorms = ['none', 'batch', 'running'] as const;
@@ -45,6 +45,7 @@ export interface Params {
   epsilon: number;
   initialValue: number;
   valueStep: number;
+  initialStd: number;
   lr: number;
   temperature: number;
   baseline: BaselineMode;
@@ -164,7 +165,7 @@ export const kParamSpecs: readonly ParamSpec[] = [
   {
     key: 'policy', label: 'Policy', type: 'enum', options: kPolicies, defaultValue: 'softmax',
     unit: '', scope: 'group', live: false,
-    help: 'softmax: pi = softmax(theta / T), learned by the policy gradient (REINFORCE); epsilon-greedy: value-based, the arm of the highest estimated value Q(a), or with probability epsilon a uniformly random arm (learning rate, temperature, baseline and the other policy-gradient keys do not apply).',
+    help: 'softmax: pi = softmax(theta / T), learned by the policy gradient (REINFORCE); epsilon-greedy: value-based, the arm of the highest estimated value Q(a), or with probability epsilon a uniformly random arm (learning rate, temperature, baseline and the other policy-gradient keys do not apply); gaussian: continuous actions x ~ N(mu, sigma^2), the reward offset + scale * exp(-(x - x*)^2 / 2) plus noise peaks at the agent\'s x* (gaussian env: spread times a standard normal per agent; fixed: the first of means), and REINFORCE learns mu and log sigma.',
   },
   {
     key: 'epsilon', label: 'Epsilon', type: 'float', min: 0, max: 1, defaultValue: 0.1,
@@ -180,6 +181,11 @@ export const kParamSpecs: readonly ParamSpec[] = [
     key: 'valueStep', label: 'Value step size', type: 'float', min: 0, max: 1, defaultValue: 0,
     slider: 'linear', unit: '', scope: 'group', live: false,
     help: 'epsilon-greedy: 0 keeps sample averages, Q(a) += (R - Q(a)) / n(a); a value alpha > 0 updates Q(a) += alpha (R - Q(a)), which remembers an optimistic start for longer.',
+  },
+  {
+    key: 'initialStd', label: 'Initial action spread', type: 'float', min: 0, minExclusive: true, max: 100, defaultValue: 1,
+    slider: 'log', unit: '', scope: 'group', live: false,
+    help: "gaussian: the policy's standard deviation sigma before the first update (the policy's mean starts at 0); REINFORCE then learns log sigma.",
   },
   {
     key: 'lr', label: 'Learning rate', type: 'float', min: 1e-4, max: 100, defaultValue: 0.1,
@@ -480,15 +486,19 @@ export function checkCrossFields(params: Params, prefix: string): FieldError[] {
     if (params.batch !== 1) errors.push({ field: `${prefix}batch`, message: `must be 1 with policy epsilon-greedy (one sample per step), got ${params.batch}` });
     if (params.epochs !== 1) errors.push({ field: `${prefix}epochs`, message: `must be 1 with policy epsilon-greedy (PPO passes are a policy-gradient method), got ${params.epochs}` });
   }
-  if (params.contexts > 1) {
-    // The contextual step is REINFORCE's one-sample step, per context.
+  if (params.contexts > 1 || params.policy === 'gaussian') {
+    // The contextual and the gaussian steps are REINFORCE's one-sample step.
+    const why = params.contexts > 1 ? 'contexts > 1 (a one-sample softmax step per context)' : 'policy gaussian (a one-sample step)';
     const plainOnly: [keyof Params, unknown, unknown][] = [
-      ['policy', params.policy, 'softmax'], ['batch', params.batch, 1], ['epochs', params.epochs, 1],
-      ['entropy', params.entropy, 0], ['advantageNorm', params.advantageNorm, 'none'],
+      ['batch', params.batch, 1], ['epochs', params.epochs, 1], ['entropy', params.entropy, 0], ['advantageNorm', params.advantageNorm, 'none'],
     ];
+    if (params.contexts > 1) plainOnly.unshift(['policy', params.policy, 'softmax']);
     for (const [key, value, want] of plainOnly) {
-      if (value !== want) errors.push({ field: `${prefix}${key}`, message: `must be ${want} with contexts > 1 (a one-sample softmax step per context), got ${value}` });
+      if (value !== want) errors.push({ field: `${prefix}${key}`, message: `must be ${want} with ${why}, got ${value}` });
     }
+  }
+  if (params.policy === 'gaussian' && params.env === 'bernoulli') {
+    errors.push({ field: `${prefix}env`, message: 'must be gaussian or fixed with policy gaussian (its reward is a smooth function of a real-valued action)' });
   }
   if (params.contextSpread > 0 && params.env === 'bernoulli') {
     errors.push({ field: `${prefix}contextSpread`, message: 'must be 0 for bernoulli arms (a level would move probabilities out of [0, 1])' });

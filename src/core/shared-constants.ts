@@ -38,6 +38,9 @@ export const kAcc = {
   sqNorm: 10,
   sqNorm2: 11,
   clipped: 12,
+  /** The gaussian policy: its mean's distance from the agent's optimum, |mu - x*|, and its sigma. */
+  actionError: 13,
+  actionStd: 14,
 } as const;
 /** Slots before the per-arm blocks. */
 export const kAccScalars = Object.keys(kAcc).length;
@@ -58,5 +61,12 @@ export const kBaselineCode = { none: 0, average: 1, 'average-inclusive': 2, ema:
 export const kEnvCode = { gaussian: 0, fixed: 1, bernoulli: 2 } as const satisfies Record<EnvKind, number>;
 /** Added to a batch's advantage standard deviation before dividing by it (advantageNorm 'batch'); WGSL gets it as an f32 const. */
 export const kAdvantageEpsilon = 1e-8;
+/**
+ * The gaussian policy's histogram (in place of pi(best arm)'s) bins mu - x* over
+ * [-kActionRange, kActionRange] (ends clamped into the end bins).
+ */
+export const kActionRange = 4;
+/** The largest |log sigma| a gaussian policy may reach: beyond it sigma leaves f32's range (diverged). */
+export const kMaxLogSigma = 80;
 export const kAdvantageNormCode = { none: 0, batch: 1, running: 2 } as const satisfies Record<AdvantageNorm, number>;
-export const kPolicyCode = { softmax: 0, 'epsilon-greedy': 1 } as const satisfies Record<PolicyKind, number>;
+export const kPolicyCode = { softmax: 0, 'epsilon-greedy': 1, gaussian: 2 } as const satisfies Record<PolicyKind, number>;

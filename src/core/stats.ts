@@ -6,6 +6,8 @@
  * entropy, expected reward, regret) describe the policy after each update. Both are averaged over
  * the row's agent-steps. Variances pool the N * W agent-steps of the row (for W = 1: the variance
  * across agents at that step). The histogram and its quantiles are taken after the row's last step.
+ * A gaussian policy has no arms: its histogram bins mu - x* instead (`kActionRange`), and
+ * `mean_action_error` / `mean_action_std` describe it (README, "Other families").
  */
 import { kAcc, kHistogramBins, recordBlocks } from './shared-constants.ts';
 
@@ -31,6 +33,8 @@ export const kScalarStats = [
   'grad_sqnorm_mean',
   'grad_sqnorm_var',
   'clip_fraction',
+  'mean_action_error',
+  'mean_action_std',
 ] as const;
 
 export type ScalarStat = (typeof kScalarStats)[number];
@@ -125,6 +129,8 @@ const kScalarSlots: readonly (readonly [ScalarStat, keyof typeof kAcc])[] = [
   ['grad_sqnorm_mean', 'sqNorm'],
   ['grad_sqnorm_var', 'sqNorm2'],
   ['clip_fraction', 'clipped'],
+  ['mean_action_error', 'actionError'],
+  ['mean_action_std', 'actionStd'],
 ];
 
 /**

@@ -3,7 +3,7 @@
  * preferences, then the reward mean, then the ema), each group's parameters, and the step at
  * which each group diverged. Agent state leaves the GPU only through `read` (export, checks).
  */
-import { type StepConstants, extraWords, fillInitialExtra, initialPref } from '../core/agent.ts';
+import { type StepConstants, extraWords, fillInitialExtra, initialPrefs } from '../core/agent.ts';
 import type { AgentState, AgentStates } from '../core/engine.ts';
 import type { Params } from '../core/schema.ts';
 import { kMaxGroups, kWorkgroupSize } from '../core/shared-constants.ts';
@@ -50,8 +50,9 @@ export class AgentBuffers {
     // The buffer starts zeroed: only other starting values are written.
     params.forEach((p, g) => {
       if (p.baselineInit !== 0) this.#writePlane(g, plan.arms + 1, new Float32Array(p.agents).fill(p.baselineInit));
-      const pref = initialPref(p);
-      if (pref !== 0) for (let j = 0; j < plan.arms; j++) this.#writePlane(g, j, new Float32Array(p.agents).fill(pref));
+      initialPrefs(p).forEach((pref, j) => {
+        if (pref !== 0) this.#writePlane(g, j, new Float32Array(p.agents).fill(pref));
+      });
       // The extra words' starting values (the critic's Initial baseline), where any is not 0.
       const words = this.#extraWords[g];
       const first = new Float32Array(words);

@@ -71,6 +71,7 @@ export class AgentStepKernel {
           kGeneralStep: plan.generalStep ? 1 : 0,
           kValueStep: plan.valueStep ? 1 : 0,
           kContextStep: plan.contextStep ? 1 : 0,
+          kGaussianStep: plan.gaussianStep ? 1 : 0,
           kRecordsPerWorkgroup: plan.recordsPerWorkgroup,
         },
       },

@@ -11,7 +11,7 @@ export const kGroupParamsFields = [
   'lrOverTemperature', 'invTemperature', 'baseline', 'baselineRate', 'baselineInit', 'env', 'offset',
   'scale', 'spread', 'rewardSd', 'agents', 'firstWorkgroup', 'workgroups', 'halted', 'baselineFromFirstReward', 'batch',
   'advantageNorm', 'lrOverTemperatureBatch', 'lrEntropy', 'entropy', 'epochs', 'clipLow', 'clipHigh', 'policy', 'epsilonShare',
-  'greedyMass', 'valueStep', 'criticLr', 'contexts', 'contextLow', 'contextStep', 'pad0', 'means',
+  'greedyMass', 'valueStep', 'criticLr', 'contexts', 'contextLow', 'contextStep', 'lr', 'means',
 ] as const;
 
 export const kStepUniformsBytes = 12 * 4;
@@ -69,7 +69,7 @@ export function packGroupParams(
   u(28, c.contexts);
   f(29, c.contextLow);
   f(30, c.contextStep);
-  u(31, 0);
+  f(31, c.lr);
   for (let j = 0; j < kMaxArms; j++) f(32 + j, j < c.means.length ? c.means[j] : 0);
 }
 

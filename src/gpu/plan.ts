@@ -56,6 +56,8 @@ export interface GpuPlan {
   valueStep: boolean;
   /** Some group has contexts > 1: the kernel is built with the contextual step (kContextStep). */
   contextStep: boolean;
+  /** Some group's policy is gaussian: the kernel is built with its step (kGaussianStep). */
+  gaussianStep: boolean;
   /**
    * Planes of the state buffer: k preferences, the reward mean, the ema, then the most
    * `extraWords` any group keeps (a group uses the first of them it needs).
@@ -142,6 +144,7 @@ export function planGpuRun(config: ExperimentConfig, traits: DeviceTraits, optio
     generalStep: groups.some((g) => stepKind(g) === 'general'),
     valueStep: groups.some((g) => stepKind(g) === 'value'),
     contextStep: groups.some((g) => stepKind(g) === 'context'),
+    gaussianStep: groups.some((g) => stepKind(g) === 'gaussian'),
     statePlanes,
     maxStepsPerDispatch: Math.max(1, Math.floor(options.maxStepsPerDispatch ?? 256)),
     rowsPerDispatch: Math.max(1, Math.min(options.maxRowsPerDispatch ?? 16, rowsFitting(recordsPerWorkgroup))),

@@ -16,6 +16,8 @@ import {
   kAccScalars,
   kBaselineCode,
   kEnvCode,
+  kActionRange,
+  kMaxLogSigma,
   kAdvantageEpsilon,
   kAdvantageNormCode,
   kPolicyCode,
@@ -61,7 +63,7 @@ export const kWgslConstants: ReadonlyMap<string, number> = new Map([
 ]);
 
 /** The shared f32 constants by their WGSL names. */
-export const kWgslFloatConstants: ReadonlyMap<string, number> = new Map([['kAdvantageEpsilon', kAdvantageEpsilon]]);
+export const kWgslFloatConstants: ReadonlyMap<string, number> = new Map([['kAdvantageEpsilon', kAdvantageEpsilon], ['kActionRange', kActionRange], ['kMaxLogSigma', kMaxLogSigma]]);
 
 const kConstantLines = [
   ...[...kWgslConstants].map(([name, value]) => `const ${name}: u32 = ${value}u;`),

@@ -6,22 +6,27 @@
 import { type ExperimentConfig, resolveGroups } from '../core/config.ts';
 import type { ParamKey, PolicyKind } from '../core/schema.ts';
 
+/** The keys that act on each policy (a key may act on several; unlisted keys act on all). */
 export const kPolicyOnlyKeys: Readonly<Record<PolicyKind, readonly ParamKey[]>> = Object.freeze({
   softmax: [
     'lr', 'temperature', 'baseline', 'baselineRate', 'baselineStart', 'baselineInit', 'criticLr', 'contexts', 'contextSpread', 'batch',
     'advantageNorm', 'entropy', 'epochs', 'clip',
   ],
   'epsilon-greedy': ['epsilon', 'initialValue', 'valueStep'],
+  gaussian: ['initialStd', 'lr', 'baseline', 'baselineRate', 'baselineStart', 'baselineInit', 'criticLr'],
 });
 
-const kOwner = new Map<ParamKey, PolicyKind>(
-  (Object.entries(kPolicyOnlyKeys) as [PolicyKind, readonly ParamKey[]][]).flatMap(([policy, keys]) => keys.map((key) => [key, policy] as const)),
-);
+const kOwners = new Map<ParamKey, Set<PolicyKind>>();
+for (const [policy, keys] of Object.entries(kPolicyOnlyKeys) as [PolicyKind, readonly ParamKey[]][]) {
+  for (const key of keys) kOwners.set(key, (kOwners.get(key) ?? new Set<PolicyKind>()).add(policy));
+}
 
 /** Whether `key` acts on a group of any of `policies`. */
 export function keyApplies(key: ParamKey, policies: ReadonlySet<PolicyKind>): boolean {
-  const owner = kOwner.get(key);
-  return owner === undefined || policies.has(owner);
+  const owners = kOwners.get(key);
+  if (owners === undefined) return true;
+  for (const policy of policies) if (owners.has(policy)) return true;
+  return false;
 }
 
 /** The policies of groups `groups` of `config` (null: every group). */
@@ -32,12 +37,14 @@ export function policiesOf(config: ExperimentConfig, groups: readonly number[] |
 
 /** Whether group `group` learns by the policy gradient (its gradient statistics mean something). */
 export function hasPolicyGradient(config: ExperimentConfig, group: number): boolean {
-  return resolveGroups(config)[group]?.policy === 'softmax';
+  const policy = resolveGroups(config)[group]?.policy;
+  return policy !== undefined && policy !== 'epsilon-greedy';
 }
 
 /** Why the learning-rate controls do nothing for `config` (no group has a policy gradient), or ''. */
 export function noLearningRate(config: ExperimentConfig): string {
-  return policiesOf(config).has('softmax') ? '' : 'every group is epsilon-greedy, a value-based agent: there is no learning rate (try Epsilon)';
+  const policies = policiesOf(config);
+  return policies.has('softmax') || policies.has('gaussian') ? '' : 'every group is epsilon-greedy, a value-based agent: there is no learning rate (try Epsilon)';
 }
 
 /**
@@ -46,5 +53,5 @@ export function noLearningRate(config: ExperimentConfig): string {
  * no baseline: the two groups would be the same.
  */
 export function noBaselineComparison(config: ExperimentConfig, comparing: boolean): string {
-  return comparing || config.params.policy === 'softmax' ? '' : 'epsilon-greedy agents have no baseline, so there is nothing to compare (the comparison is for softmax policies)';
+  return comparing || config.params.policy !== 'epsilon-greedy' ? '' : 'epsilon-greedy agents have no baseline, so there is nothing to compare (the comparison is for softmax policies)';
 }

@@ -187,7 +187,7 @@ describe('runSim in process', () => {
       [['--foo'], 'sim: unknown flag --foo (see sim --help)'],
       [['--set', 'lr=abc'], 'sim: --set lr: must be a number in [0.0001, 100], got "abc"'],
       [['--set', 'agents=0'], 'sim: --set agents: must be an integer in [1, 16777216], got "0"'],
-      [['--preset', 'x'], /^sim: unknown preset "x" \(known: baseline-on-off, lesson-mini-challenge, mistake-high-variance, mistake-no-baseline, mistake-lr-too-high, mistake-reward-scale, ppo-clip, testbed, testbed-baseline, value-vs-policy, epsilon-greedy, optimistic-values, actor-critic\)$/],
+      [['--preset', 'x'], /^sim: unknown preset "x" \(known: baseline-on-off, lesson-mini-challenge, mistake-high-variance, mistake-no-baseline, mistake-lr-too-high, mistake-reward-scale, ppo-clip, testbed, testbed-baseline, value-vs-policy, epsilon-greedy, optimistic-values, actor-critic, gaussian-policy\)$/],
       [['--sweep', 'steps=1,2'], /^sim: --sweep steps: is shared by all groups/],
       [['--config', 'missing.json'], 'sim: --config missing.json: cannot read it (ENOENT)'],
       [['--out', '/nonexistent/x.csv', ...small], 'sim: --out /nonexistent/x.csv: cannot write it (ENOENT)'],

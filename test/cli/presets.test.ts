@@ -27,6 +27,7 @@ describe('presets', () => {
       'baseline-on-off', 'lesson-mini-challenge', 'mistake-high-variance', 'mistake-no-baseline',
       'mistake-lr-too-high', 'mistake-reward-scale', 'ppo-clip', 'testbed', 'testbed-baseline',
       'value-vs-policy', 'epsilon-greedy', 'optimistic-values', 'actor-critic',
+      'gaussian-policy',
     ]);
     expect(presetNames()).toContain(kLandingPreset);
     for (const preset of kPresets) {

@@ -41,7 +41,7 @@ describe('parseStopCondition', () => {
   });
 
   it('refuses bad text with a message on the field stop that says what is accepted', () => {
-    const syntax = /expected STATISTIC OPERATOR NUMBER, e\.g\. mean_prob_optimal>=0\.9; operators >=, <=, >, <; statistics mean_reward, .*clip_fraction, and per arm mean_prob_J, grad_mean_J, grad_var_J for J in 0\.\.2$/;
+    const syntax = /expected STATISTIC OPERATOR NUMBER, e\.g\. mean_prob_optimal>=0\.9; operators >=, <=, >, <; statistics mean_reward, .*clip_fraction, mean_action_error, mean_action_std, and per arm mean_prob_J, grad_mean_J, grad_var_J for J in 0\.\.2$/;
     expect(stopMessage('')).toMatch(/^cannot read "": /);
     expect(stopMessage('mean_prob_optimal')).toMatch(syntax);
     expect(stopMessage('mean_prob_optimal=0.9')).toMatch(/^cannot read "mean_prob_optimal=0\.9": expected/);

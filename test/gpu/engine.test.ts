@@ -437,6 +437,71 @@ describe('GPU engine against the CPU reference', () => {
     });
   });
 
+  it('gaussian policies beside a softmax group: per-step mu and log sigma, and statistics, as on the CPU', async () => {
+    const { device } = await testGpu();
+    await withErrorScopes(device, async () => {
+      const sizes = [70, 65, 40, 33];
+      const cfg = config({ arms: 3, env: 'gaussian', noise: 0.5, lr: 0.02, agents: 70, policy: 'gaussian' }, [
+        { agents: 70, baseline: 'average' },
+        { agents: 65, env: 'fixed', means: [1.5, 0, 0], baseline: 'critic', criticLr: 0.2, offset: 1, scale: 2 },
+        { agents: 40, baseline: 'none', initialStd: 2, noise: 0 },
+        { agents: 33, policy: 'softmax', baseline: 'ema', lr: 0.3 },
+      ]);
+      const context = await testGpu();
+      const cpuEngine = new CpuEngine(cfg);
+      const gpuEngine = await GpuEngine.create(cfg, context);
+      expect(gpuEngine.plan.gaussianStep).toBe(true);
+      const cpu: Row[] = [];
+      const gpu: Row[] = [];
+      for (let step = 1; step <= 4; step++) {
+        await cpuEngine.advance(1, collector(cpu));
+        await gpuEngine.advance(1, collector(gpu));
+        for (let g = 0; g < sizes.length; g++) {
+          const a = await cpuEngine.readAgents(g);
+          const b = await gpuEngine.readAgents(g);
+          // Few steps: f32 rounding and WGSL's exp, log and normals differ (the action's normal by
+          // up to ~3e-3, which moves x by sigma times that).
+          expect(prefsAgreement(a.prefs, b.prefs, 3, (theta) => 1e-3 * (1 + Math.abs(theta))).agreeing, `group ${g} step ${step}`)
+            .toBeGreaterThanOrEqual(sizes[g] - 1);
+        }
+      }
+      await cpuEngine.advance(60, collector(cpu));
+      await gpuEngine.advance(60, collector(gpu));
+      const cpuRows = byKey(cpu);
+      for (const row of gpu) {
+        const want = cpuRows.get(`${row.group}:${row.step}`) as Row;
+        for (const name of ['mean_reward', 'mean_expected_reward', 'mean_regret', 'mean_entropy', 'mean_action_error', 'mean_action_std', 'mean_baseline']) {
+          const s = cpuEngine.layout.index(name);
+          expect(Math.abs(row.values[s] - want.values[s]), `${name} group ${row.group} step ${row.step}`)
+            .toBeLessThanOrEqual(2e-3 * (1 + Math.abs(want.values[s])));
+        }
+        for (const name of ['exact_grad_var', 'grad_var']) {
+          const s = cpuEngine.layout.index(name);
+          expect(Math.abs(row.values[s] - want.values[s]), `${name} group ${row.group} step ${row.step}`)
+            .toBeLessThanOrEqual(0.02 * Math.abs(want.values[s]) + 1e-6);
+        }
+        // An agent whose mu - x* sits at a bin edge may fall in the neighbouring bin: each such
+        // agent moves one cumulative count by one.
+        let cpuBelow = 0;
+        let gpuBelow = 0;
+        let moved = 0;
+        for (let bin = 0; bin < want.histogram.length; bin++) {
+          cpuBelow += want.histogram[bin];
+          gpuBelow += row.histogram[bin];
+          moved += Math.abs(cpuBelow - gpuBelow);
+        }
+        expect(gpuBelow, `histogram total group ${row.group} step ${row.step}`).toBe(cpuBelow);
+        expect(moved, `histogram group ${row.group} step ${row.step}`).toBeLessThanOrEqual(2);
+      }
+      for (let g = 0; g < sizes.length; g++) {
+        const a = await cpuEngine.readAgents(g);
+        const b = await gpuEngine.readAgents(g);
+        expect(prefsAgreement(a.prefs, b.prefs, 3).agreeing, `group ${g} after 64 steps`).toBeGreaterThanOrEqual(Math.floor(0.97 * sizes[g]));
+      }
+      gpuEngine.dispose();
+    });
+  });
+
   it('stats windows over uneven advance calls give the same rows as one call, and the CPU engine\'s', async () => {
     const { device } = await testGpu();
     await withErrorScopes(device, async () => {
