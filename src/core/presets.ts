@@ -88,12 +88,16 @@ export const kPresets: readonly Preset[] = Object.freeze([
   ),
   preset(
     'mistake-reward-scale',
-    'Mistake: badly scaled rewards. The same bandit with rewards x1, x1000 and x0.0001, and x1000 normalised.',
+    'Mistake: badly scaled rewards. The same bandit with rewards x1, x1000 and x0.0001, then x1000 and x0.0001 normalised.',
     'The update is proportional to R - b, so the reward\'s scale is a hidden learning rate. x1000 collapses ' +
       'every agent onto whichever arm it tried first; x0.0001 does not move from 50/50 in 300 steps; x1 learns. ' +
-      'The fourth group normalises each batch of 8 advantages to mean 0 and standard deviation 1, and x1000 learns like x1.',
+      'The fourth group normalises each batch of 8 advantages to mean 0 and standard deviation 1, the fifth divides ' +
+      'every advantage by their running root mean square, and both learn like x1.',
     { ...kLeftRight, means: [0, 1], noise: 0.5, lr: 0.1, baseline: 'average', steps: 300, agents: 5000 },
-    [{ scale: 1 }, { scale: 1000 }, { scale: 0.0001 }, { scale: 1000, batch: 8, advantageNorm: 'batch' }],
+    [
+      { scale: 1 }, { scale: 1000 }, { scale: 0.0001 }, { scale: 1000, batch: 8, advantageNorm: 'batch' },
+      { scale: 0.0001, advantageNorm: 'running' },
+    ],
   ),
   preset(
     'ppo-clip',

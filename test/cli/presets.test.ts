@@ -85,7 +85,7 @@ describe('presets', () => {
     const noBaseline = getPreset('mistake-no-baseline');
     expect(noBaseline.params).toMatchObject({ means: [50, 51], lr: 0.1, steps: 300, armNames: ['Left', 'Right'] });
     expect(resolveGroups(noBaseline).map((g) => g.baseline)).toEqual(['average', 'none']);
-    expect(resolveGroups(getPreset('mistake-reward-scale')).map((g) => g.scale)).toEqual([1, 1000, 0.0001, 1000]);
+    expect(resolveGroups(getPreset('mistake-reward-scale')).map((g) => g.scale)).toEqual([1, 1000, 0.0001, 1000, 0.0001]);
     expect(getPreset('testbed').params).toMatchObject({
       arms: 10, env: 'gaussian', offset: 0, spread: 1, noise: 1, lr: 0.1, baseline: 'average-inclusive',
       steps: 1000, agents: 2000,
@@ -192,10 +192,12 @@ describe('what each preset shows', () => {
     expect(optimistic('mean_prob_optimal') - realistic('mean_prob_optimal')).toBeGreaterThan(4 * Math.SQRT2 * worstSe(agents)); // ~0.86 vs ~0.76
   });
 
-  it('mistake-reward-scale: x1 learns, x1000 collapses, x0.0001 does not move', async () => {
+  it('mistake-reward-scale: x1 learns, x1000 collapses, x0.0001 does not move; both normalisations learn like x1', async () => {
     const agents = 2000;
-    const [x1, x1000, tiny, normalised] = await finalRows('mistake-reward-scale', agents);
+    const [x1, x1000, tiny, normalised, running] = await finalRows('mistake-reward-scale', agents);
     expect(normalised('mean_prob_optimal')).toBeGreaterThan(0.9 + 4 * worstSe(agents)); // ~0.99: normalised x1000 learns
+    // x0.0001 divided by the running RMS of its advantages learns like x1 (the same draws, rescaled).
+    expect(Math.abs(running('mean_prob_optimal') - x1('mean_prob_optimal'))).toBeLessThan(4 * worstSe(agents));
     expect(normalised('mean_entropy')).toBeGreaterThan(0.01); // ~0.07: and did not collapse
     expect(x1('mean_prob_optimal')).toBeGreaterThan(0.9 + 4 * worstSe(agents)); // ~0.98
     expect(x1000('mean_entropy')).toBeLessThan(0.01); // ~1e-4: collapsed

@@ -90,6 +90,36 @@ describe('a contextual agent, step by step', () => {
   }
 });
 
+describe('switching to the critic while the run goes', () => {
+  it('uses the V every agent has kept all along, and the replay of the live change matches the engine bit for bit', async () => {
+    const cfg = config({ arms: 3, env: 'fixed', means: [0, 0.5, 1], noise: 0.5, offset: 4, baseline: 'average', criticLr: 0.2, agents: 40 });
+    const engine = new CpuEngine(cfg);
+    await engine.advance(30, new RecordingSink());
+    const before = await engine.readAgents(0);
+    engine.setGroupParams(0, { baseline: 'critic', criticLr: 0.05 });
+    const sink = new RecordingSink();
+    await engine.advance(1, sink);
+    // Step 31's baseline is each agent's V after 30 steps (learned at rate 0.2 under 'average').
+    const meanV = before.extra.reduce((sum, v) => sum + v, 0) / 40;
+    expect(sink.rows[0].values[engine.layout.index('mean_baseline')]).toBeCloseTo(meanV, 5);
+    // V had followed the rewards (about offset + 0.5 here) from Initial baseline 0.
+    expect(meanV).toBeGreaterThan(3.5);
+    await engine.advance(29, new RecordingSink());
+    const states = await engine.readAgents(0);
+    for (const agent of [0, 17, 39]) {
+      const t = await engine.trajectory(0, agent);
+      expect(t.phases.map((p) => [p.fromStep, p.params.baseline, p.params.criticLr])).toEqual([[1, 'average', 0.2], [31, 'critic', 0.05]]);
+      expect(f32Bits(states.prefs.subarray(agent * 3, agent * 3 + 3))).toEqual(f32Bits(t.prefs.subarray(59 * 3)));
+      expect(states.extra[agent]).toBe(t.extras[59]);
+      // From step 31 on, each baseline is V before the step, which then moves at rate 0.05.
+      for (let s = 31; s < 60; s++) {
+        expect(t.baselines[s]).toBe(t.extras[s - 1]);
+        expect(t.extras[s]).toBeCloseTo(t.extras[s - 1] + 0.05 * (t.rewards[s] - t.extras[s - 1]), 5);
+      }
+    }
+  });
+});
+
 describe("the critic's claim (statistical, fixed seed)", () => {
   it("V(context) converges to the context's mean reward under the agent's policy", async () => {
     const agents = 2000;
