@@ -5,7 +5,14 @@
  * policy, takeStep, accumulateActionStats, accumulatePolicyStats), and must change with it.
  *
  * Random numbers: counter = (step, purpose, index, 0), key = (seed, agent). Step 0 is set-up;
- * steps count from 1. One call per agent-step yields the four words it needs.
+ * steps count from 1. One call per agent-step yields the four words it needs: word 0 draws the
+ * arm (with word 3, the gaussian policy's normal), words 1 and 2 the reward, word 3 the context.
+ * Every family reads the same words for the same purpose, so groups of different families meet
+ * the same random numbers.
+ *
+ * The families (`stepKind`): the softmax policy gradient (plain, or general with batches,
+ * normalised advantages, entropy and PPO passes; or contextual), epsilon-greedy (value-based)
+ * and the gaussian policy (continuous actions). Each has its own step here and in the WGSL.
  */
 import { normalFromU32Pair, philox4x32, uniformFromU32 } from './philox.ts';
 import { entropyOf, entropyOfProbs, epsilonGreedyInto, exactGradientVariance, sampleArm, scoreDirection, softmaxInto } from './policy.ts';
@@ -527,7 +534,8 @@ export class AgentStepper {
    *   dH/dtheta_j = -(pi_j / T) (log pi_j + H).
    * `stateIndex` addresses rewardMean/ema (and `extra`, `c.extraWords` words an agent); `agent`
    * keys the random numbers. With `measured`, the batch's sums and the gradient estimate are kept
-   * for `accumulateActionStats`. An epsilon-greedy agent takes `#takeValueStep` instead.
+   * for `accumulateActionStats`. Epsilon-greedy, contextual and gaussian agents take their own
+   * steps (`#takeValueStep`, `#takeContextStep`, `#takeGaussianStep`).
    */
   takeStep(
     prefs: Float32Array,
