@@ -20,11 +20,19 @@
  *   pi_j     = epsilon / k + (1 - epsilon) / |G|  for j in G, the arms tied for the highest Q
  *              (epsilon / k otherwise), sampled from u as a softmax is
  *   n(a)    <- n(a) + 1,  Q(a) <- Q(a) + (R - Q(a)) / n(a)   (or + alpha (R - Q(a)), valueStep alpha)
+ *
+ * A gaussian agent's step (`explainGaussianStep`) has no arms: its preferences 0 and 1 hold mu
+ * and log sigma, and with z the step's standard normal
+ *   x = mu + sigma z,   R = offset + scale exp(-(x - x*)^2 / 2) + noise,
+ *   mu <- mu + lr (R - b) z / sigma,   log sigma <- log sigma + lr (R - b) (z^2 - 1)
+ * (z / sigma and z^2 - 1 are d log pi(x) / d mu and / d log sigma).
  */
-import { extraLayout, stepConstants } from './agent.ts';
+import { armNormal, extraLayout, gaussianBumpMoment, stepConstants } from './agent.ts';
 import type { AgentState, EngineKind, Trajectory, TrajectoryPhase } from './engine.ts';
+import { normalFromU32Pair, philox4x32 } from './philox.ts';
 import { epsilonGreedyInto, sampleArm, scoreDirection, softmaxInto } from './policy.ts';
 import { type BaselineMode, type EnvKind, type Params, armLabel } from './schema.ts';
+import { kPurpose } from './shared-constants.ts';
 
 const f32 = Math.fround;
 
@@ -186,9 +194,18 @@ export function isValueTrajectory(trajectory: Trajectory): boolean {
   return trajectory.phases[0]?.params.policy === 'epsilon-greedy';
 }
 
-/** Step `step` of a replayed agent, explained as its policy steps: softmax or epsilon-greedy. */
-export function explainAgentStep(trajectory: Trajectory, step: number, armNames: readonly string[] = []): StepExplanation | ValueStepExplanation {
-  return isValueTrajectory(trajectory) ? explainValueStep(trajectory, step, armNames) : explainStep(trajectory, step, armNames);
+/** Whether the trajectory's agent is a gaussian policy (continuous actions, no arms). */
+export function isGaussianTrajectory(trajectory: Trajectory): boolean {
+  return trajectory.phases[0]?.params.policy === 'gaussian';
+}
+
+/** Any of the explanations, by the agent's policy. */
+export type AgentStepExplanation = StepExplanation | ValueStepExplanation | GaussianStepExplanation;
+
+/** Step `step` of a replayed agent, explained as its policy steps: softmax, epsilon-greedy or gaussian. */
+export function explainAgentStep(trajectory: Trajectory, step: number, armNames: readonly string[] = []): AgentStepExplanation {
+  if (isValueTrajectory(trajectory)) return explainValueStep(trajectory, step, armNames);
+  return isGaussianTrajectory(trajectory) ? explainGaussianStep(trajectory, step) : explainStep(trajectory, step, armNames);
 }
 
 /** The softmax (REINFORCE) update of step `step` (firstStep <= step <= steps) of a replayed agent. */
@@ -196,6 +213,7 @@ export function explainStep(trajectory: Trajectory, step: number, armNames: read
   const { firstStep, steps, arms: k } = trajectory;
   checkStep(trajectory, step);
   if (isValueTrajectory(trajectory)) throw new RangeError('an epsilon-greedy agent takes no REINFORCE step: explain it with explainValueStep');
+  if (isGaussianTrajectory(trajectory)) throw new RangeError('a gaussian agent has no arms to weigh: explain it with explainGaussianStep');
   const t = step - firstStep;
   const phase = phaseAt(trajectory, step);
   const params = phase.params;
@@ -405,7 +423,7 @@ export function countsBefore(trajectory: Trajectory, step: number): Float32Array
 export function explainValueStep(trajectory: Trajectory, step: number, armNames: readonly string[] = []): ValueStepExplanation {
   const { firstStep, steps, arms: k } = trajectory;
   checkStep(trajectory, step);
-  if (!isValueTrajectory(trajectory)) throw new RangeError('a softmax agent takes no value step: explain it with explainStep');
+  if (!isValueTrajectory(trajectory)) throw new RangeError('a policy-gradient agent takes no value step: explain it with explainStep or explainGaussianStep');
   const t = step - firstStep;
   const phase = phaseAt(trajectory, step);
   const params = phase.params;
@@ -500,6 +518,180 @@ export function explainValueStep(trajectory: Trajectory, step: number, armNames:
       counts: sameBits(countsAfter, storedCounts),
       // The engine reports Q(a) before the update as the "baseline" and R - Q(a) as the "advantage".
       error: Object.is(error, trajectory.advantages[t]) && Object.is(valueBefore, trajectory.baselines[t]),
+    },
+  };
+}
+
+/** One gaussian-policy step, written out number by number (`explainGaussianStep`); each number f32 as the step computes it. */
+export interface GaussianStepExplanation {
+  kind: 'gaussian';
+  group: number;
+  agent: number;
+  step: number;
+  firstStep: number;
+  lastStep: number;
+  /** lr as set, and as the step uses it (f32). */
+  lr: number;
+  lrStep: number;
+  /** The policy before the step: mu, log sigma and sigma = exp(log sigma). */
+  mean: number;
+  logSigma: number;
+  sigma: number;
+  /** The step's standard normal z, sigma z, and the action x = mu + sigma z. */
+  z: number;
+  sigmaZ: number;
+  action: number;
+  /** The agent's optimum x* and the action's distance from it, x - x*. */
+  optimum: number;
+  gap: number;
+  /** exp(-(x - x*)^2 / 2), in (0, 1]. */
+  bump: number;
+  offset: number;
+  scale: number;
+  /** offset + scale * bump: the reward without noise. */
+  bumpReward: number;
+  /** The noise's sd (scale * noise) and the noise drawn (R - bumpReward but for the sum's rounding). */
+  rewardSd: number;
+  noise: number;
+  reward: number;
+  env: EnvKind;
+  /** offset + scale E[exp(-(x - x*)^2 / 2)] over x ~ N(mu, sigma^2): the policy's expected reward, and the best, offset + scale. */
+  expectedReward: number;
+  bestReward: number;
+  baselineMode: BaselineMode;
+  baselineSource: BaselineSource;
+  baselineRate: number;
+  criticLr: number;
+  critic: CriticUpdate | null;
+  baseline: number;
+  advantage: number;
+  /** lr (R - b), the factor both updates share (f32). */
+  coefficient: number;
+  /** d log pi / d mu = z / sigma, the update lr (R - b) z / sigma, and mu after. */
+  meanScore: number;
+  meanDelta: number;
+  meanAfter: number;
+  /** d log pi / d log sigma = z^2 - 1, the update lr (R - b) (z^2 - 1), log sigma after and sigma after. */
+  spreadScore: number;
+  spreadDelta: number;
+  logSigmaAfter: number;
+  sigmaAfter: number;
+  /** The gradient estimate the replay records, (R - b) z / sigma and (R - b) (z^2 - 1), without lr. */
+  gradient: [number, number];
+  rewardMeanAfter: number;
+  emaAfter: number;
+  /**
+   * The recomputation agrees with the replay bit for bit (a false is a bug): the action x, the
+   * reward, mu and log sigma after (and the unused preferences unchanged), the critic's V.
+   */
+  consistent: { action: boolean; reward: boolean; prefs: boolean; critic: boolean };
+}
+
+/**
+ * The gaussian policy's step `step` of a replayed agent, recomputed as the engines compute it
+ * (agent.ts, the gaussian step: the same Philox words and the same f32 operations in the same
+ * order), so that every number shown is the one the step used.
+ */
+export function explainGaussianStep(trajectory: Trajectory, step: number): GaussianStepExplanation {
+  const { firstStep, steps, arms: k } = trajectory;
+  checkStep(trajectory, step);
+  if (!isGaussianTrajectory(trajectory)) throw new RangeError('not a gaussian agent: explain it with explainAgentStep');
+  const t = step - firstStep;
+  const phase = phaseAt(trajectory, step);
+  const params = phase.params;
+  const c = stepConstants(params);
+  const seed = params.seed >>> 0;
+  const words = new Uint32Array(4);
+  // x* is agent's arm-0 value: a gaussian env's own draw (times spread), a fixed env's first mean.
+  const optimum = c.env === 'gaussian' ? f32(c.spread * armNormal(seed, trajectory.agent, 0, words)) : c.means[0];
+
+  const before = prefsBefore(trajectory, step, 0);
+  const mean = before[0];
+  const logSigma = before[1];
+  const sigma = f32(Math.exp(logSigma));
+  philox4x32(step, kPurpose.step, 0, 0, seed, trajectory.agent, words);
+  const z = normalFromU32Pair(words[0], words[3]);
+  const sigmaZ = f32(sigma * z);
+  const action = f32(mean + sigmaZ);
+  const gap = f32(action - optimum);
+  const bump = f32(Math.exp(f32(-0.5 * f32(gap * gap))));
+  const bumpReward = f32(c.offset + f32(c.scale * bump));
+  const noise = c.rewardSd === 0 ? 0 : f32(c.rewardSd * normalFromU32Pair(words[1], words[2]));
+  const reward = c.rewardSd === 0 ? bumpReward : f32(bumpReward + noise);
+
+  const advantage = trajectory.advantages[t];
+  const coefficient = f32(c.lr * advantage);
+  const meanScore = f32(z / sigma);
+  const meanDelta = f32(coefficient * meanScore);
+  const meanAfter = f32(mean + meanDelta);
+  const spreadScore = f32(f32(z * z) - 1);
+  const spreadDelta = f32(coefficient * spreadScore);
+  const logSigmaAfter = f32(logSigma + spreadDelta);
+
+  const storedReward = trajectory.rewards[t];
+  let critic: CriticUpdate | null = null;
+  let criticConsistent = true;
+  if (c.hasCritic) {
+    const criticBefore = extraAfter(trajectory, t - 1)[0];
+    const error = f32(storedReward - criticBefore);
+    const change = f32(c.criticLr * error);
+    critic = { before: criticBefore, error, change, after: f32(criticBefore + change) };
+    criticConsistent = Object.is(critic.after, extraAfter(trajectory, t)[0]) &&
+      (params.baseline !== 'critic' || Object.is(criticBefore, trajectory.baselines[t]));
+  }
+  const after = prefsAfter(trajectory, step, 0);
+  let othersKept = true;
+  for (let j = 2; j < k; j++) if (!Object.is(before[j], after[j])) othersKept = false;
+  return {
+    kind: 'gaussian',
+    group: trajectory.group,
+    agent: trajectory.agent,
+    step,
+    firstStep,
+    lastStep: steps,
+    lr: params.lr,
+    lrStep: c.lr,
+    mean,
+    logSigma,
+    sigma,
+    z,
+    sigmaZ,
+    action,
+    optimum,
+    gap,
+    bump,
+    offset: c.offset,
+    scale: c.scale,
+    bumpReward,
+    rewardSd: c.rewardSd,
+    noise,
+    reward: storedReward,
+    env: params.env,
+    expectedReward: c.offset + c.scale * gaussianBumpMoment(0.5, mean - optimum, sigma, 0),
+    bestReward: f32(c.offset + c.scale),
+    baselineMode: params.baseline,
+    baselineSource: baselineSource(params.baseline, step, params.baselineStart),
+    baselineRate: params.baselineRate,
+    criticLr: params.criticLr,
+    critic,
+    baseline: trajectory.baselines[t],
+    advantage,
+    coefficient,
+    meanScore,
+    meanDelta,
+    meanAfter,
+    spreadScore,
+    spreadDelta,
+    logSigmaAfter,
+    sigmaAfter: Math.exp(logSigmaAfter),
+    gradient: [trajectory.gradients[t * k], trajectory.gradients[t * k + 1]],
+    rewardMeanAfter: trajectory.rewardMeans[t],
+    emaAfter: trajectory.emas[t],
+    consistent: {
+      action: Object.is(action, trajectory.continuousActions[t]),
+      reward: Object.is(reward, storedReward),
+      prefs: Object.is(meanAfter, after[0]) && Object.is(logSigmaAfter, after[1]) && othersKept,
+      critic: criticConsistent,
     },
   };
 }

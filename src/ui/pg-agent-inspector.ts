@@ -18,15 +18,19 @@ import { customElement, property, state } from 'lit/decorators.js';
 import type { Engine, Trajectory } from '../core/engine.ts';
 import { nearestAgent } from '../core/replay.ts';
 import {
+  type AgentStepExplanation,
+  type GaussianStepExplanation,
   type StateComparison,
   type StepExplanation,
   type ValueStepExplanation,
   compareAgentState,
   explainAgentStep,
+  isGaussianTrajectory,
   isValueTrajectory,
   phaseAt,
 } from '../core/step-explain.ts';
-import type { PickAgentDetail } from './charts/pg-heatmap-chart.ts';
+import { resolveGroups } from '../core/config.ts';
+import { type PickAgentDetail, actionGapOf } from './charts/pg-heatmap-chart.ts';
 import { errorText } from './engine-backend.ts';
 import { formatCount, formatNumber } from './format.ts';
 import { armColour } from './palette.ts';
@@ -105,6 +109,7 @@ export class PgAgentInspector extends LitElement {
     .slice-range { white-space: nowrap; font-variant-numeric: tabular-nums; margin-right: 0.7em; border-radius: 3px; }
     .muted { color: #666; font-size: 0.82rem; }
     .slice-range.best { font-weight: 600; color: #111; }
+    .gaussian-picture { display: block; width: 100%; max-width: 32rem; height: auto; margin: 0.3rem 0 0; font-size: 12px; }
   `;
 
   @consume({ context: runSessionContext, subscribe: true })
@@ -131,7 +136,7 @@ export class PgAgentInspector extends LitElement {
   @state() private activeTerm: FormulaTerm | null = null;
   @state() private hoverArm: number | null = null;
 
-  #explanation: StepExplanation | ValueStepExplanation | null = null;
+  #explanation: AgentStepExplanation | null = null;
   #timer = 0;
   #inflight = false;
   #again = false;
@@ -282,10 +287,14 @@ export class PgAgentInspector extends LitElement {
     this.#pickAbort?.abort();
     const abort = new AbortController();
     this.#pickAbort = abort;
-    const target = f(pick.probOptimal);
+    // A gaussian group's heatmap value is its mean's distance from the optimum, mu - x*.
+    const gaussian = resolveGroups(session.config)[pick.group]?.policy === 'gaussian';
+    const what = gaussian ? 'μ − x*' : 'π(best)';
+    const shown = (value: number) => f(gaussian ? actionGapOf(value) : value);
+    const target = shown(pick.probOptimal);
     // The card sits below the charts: bring it into view, or the click would seem to do nothing.
     this.scrollIntoView({ block: 'nearest', behavior: 'smooth' });
-    this.note = `Looking for the agent whose π(best) after step ${pick.step} is nearest ${target}…`;
+    this.note = `Looking for the agent whose ${what} after step ${pick.step} is nearest ${target}…`;
     try {
       const found = await nearestAgent(engine.config, engine.paramChanges, pick.group, pick.step, pick.probOptimal, {
         signal: abort.signal,
@@ -298,7 +307,7 @@ export class PgAgentInspector extends LitElement {
       }
       const agents = session.history.agents[pick.group];
       const among = found.searched < agents ? ` among agents 0 to ${formatCount(found.searched - 1)} (a longer search would hold the page)` : '';
-      this.note = `Agent ${found.agent}: π(best) = ${f(found.probOptimal)} after step ${pick.step}, the nearest to the ${target} clicked${among}.`;
+      this.note = `Agent ${found.agent}: ${what} = ${shown(found.probOptimal)} after step ${pick.step}, the nearest to the ${target} clicked${among}.`;
       this.#select(pick.group, found.agent, pick.step);
     } catch (error) {
       if (!abort.signal.aborted) this.note = `Could not find an agent there: ${errorText(error)}`;
@@ -343,7 +352,11 @@ export class PgAgentInspector extends LitElement {
     const agents = session?.history.agents[this.group] ?? 0;
     return html`
       <h2>One agent, step by step</h2>
-      ${this.trajectory && isValueTrajectory(this.trajectory)
+      ${this.trajectory && isGaussianTrajectory(this.trajectory)
+        ? html`<p class="caption">One gaussian-policy step by hand, for any agent of this group: its policy N(μ, σ²) over a
+          continuous action, the draw x = μ + σz, the reward bump around the agent's best action x*, the baseline, and the updates of
+          μ and log σ, replayed exactly on the CPU.</p>`
+        : this.trajectory && isValueTrajectory(this.trajectory)
         ? html`<p class="caption">One epsilon-greedy step by hand, for any agent of this value-based group: its value estimates
           Q and the greedy arm, the draw, the reward and how far it was from Q, and the one value it updates, replayed exactly on the CPU.</p>`
         : html`<p class="caption">The lesson's “one REINFORCE update by hand”, for any agent of the run: its policy, the draw,
@@ -386,7 +399,10 @@ export class PgAgentInspector extends LitElement {
 
   #renderBody() {
     if (!this.session) return html`<p class="empty">The run is starting…</p>`;
-    if (this.agent === null) return html`<p class="empty" id="inspect-empty">Pick an agent: type a number or click the π(best) chart.</p>`;
+    if (this.agent === null) {
+      const gaussian = resolveGroups(this.session.config)[this.group]?.policy === 'gaussian';
+      return html`<p class="empty" id="inspect-empty">Pick an agent: type a number or click the ${gaussian ? 'μ − x*' : 'π(best)'} chart.</p>`;
+    }
     const trajectory = this.trajectory;
     if (!trajectory) return html`<p class="empty">Replaying agent ${this.agent}…</p>`;
     const e = this.#explanation;
@@ -401,7 +417,9 @@ export class PgAgentInspector extends LitElement {
     const kind = this.engine?.kind === 'gpu' ? 'GPU' : 'CPU';
     const diff = formatNumber(c.maxDiff, 2);
     const after = `now (after step ${formatCount(trajectory.steps)})`;
-    const what = isValueTrajectory(trajectory) ? ' (its values Q and pull counts n)' : contextsOf(trajectory) > 1 ? " (every context's preferences and V)" : '';
+    const what = isValueTrajectory(trajectory) ? ' (its values Q and pull counts n)'
+      : isGaussianTrajectory(trajectory) ? ' (its μ, log σ and the critic\'s V)'
+      : contextsOf(trajectory) > 1 ? " (every context's preferences and V)" : '';
     if (c.within) {
       const how = c.exact ? 'bit for bit' : `within the ${kind}'s rounding of exp, log and cos`;
       return html`<p class="check ok" id="inspect-check" role="status">✓ The ${kind} engine's state of agent ${trajectory.agent}${what} ${after}
@@ -422,8 +440,9 @@ export class PgAgentInspector extends LitElement {
     return html`<span class=${this.#lit(...terms)}>${text}</span>`;
   }
 
-  #renderExplanation(trajectory: Trajectory, e: StepExplanation | ValueStepExplanation) {
+  #renderExplanation(trajectory: Trajectory, e: AgentStepExplanation) {
     if (e.kind === 'value') return this.#renderValueExplanation(trajectory, e);
+    if (e.kind === 'gaussian') return this.#renderGaussianExplanation(trajectory, e);
     const arm = this.hoverArm ?? e.action;
     const phase = phaseAt(trajectory, e.step);
     const changed = trajectory.phases.length > 1;
@@ -444,6 +463,114 @@ export class PgAgentInspector extends LitElement {
         ${this.#renderReward(e)}
         ${this.#renderUpdate(e)}
       </div>`;
+  }
+
+  /** A gaussian agent's step: N(mu, sigma^2), the draw, the bump it paid, and the two updates. */
+  #renderGaussianExplanation(trajectory: Trajectory, e: GaussianStepExplanation) {
+    const c = e.consistent;
+    const broken = !c.action || !c.reward || !c.prefs || !c.critic;
+    const phase = phaseAt(trajectory, e.step);
+    return html`
+      ${broken ? html`<p class="problem" role="alert">Internal check failed: the explanation does not reproduce the replay at step ${e.step}.</p>` : nothing}
+      <div class="explain" id="gaussian-explain">
+        <div>
+          <div class="formula" id="gaussian-formula">
+            <p><b>Policy</b>: a continuous action x ~ N(μ, σ²), σ = exp(log σ); the agent learns μ and log σ (log σ keeps σ positive).</p>
+            <p><b>Reward</b>: R = offset + scale · exp(−(x − x*)² / 2) + noise, highest at the agent's best action x*.</p>
+            <p><b>Update</b> (REINFORCE, z = (x − μ) / σ): μ ← μ + lr (R − b) z / σ, log σ ← log σ + lr (R − b) (z² − 1),
+              since ∂ log π(x) / ∂μ = z / σ and ∂ log π(x) / ∂ log σ = z² − 1.</p>
+          </div>
+          ${trajectory.phases.length > 1 ? html`<p class="muted">Live changes in this run: ${trajectory.phases.slice(1).map((p) => `from step ${p.fromStep}`).join(', ')};
+            step ${e.step} ran with lr ${f(phase.params.lr)}, baseline ${phase.params.baseline}.</p>` : nothing}
+          ${trajectory.firstStep > 1 ? html`<p class="muted">Replayed from step 1; the scrubber reaches back to step ${formatCount(trajectory.firstStep)}.</p>` : nothing}
+        </div>
+        ${this.#renderGaussianPolicy(e)}
+        ${this.#renderGaussianDraw(e)}
+        ${this.#renderGaussianReward(e)}
+        ${this.#renderGaussianUpdate(e)}
+      </div>`;
+  }
+
+  #renderGaussianPolicy(e: GaussianStepExplanation) {
+    return html`<section aria-labelledby="h-gaussian-policy">
+      <h3 id="h-gaussian-policy"><span class="n">1</span>Policy before step ${formatCount(e.step)}: x ~ N(μ, σ²)</h3>
+      <p id="gaussian-policy-line">μ = <span class="num" data-cell="mu" data-value=${e.mean}>${f(e.mean)}</span>,
+        log σ = <span class="num" data-cell="log-sigma" data-value=${e.logSigma}>${f(e.logSigma)}</span>, so
+        σ = exp(${f(e.logSigma)}) = <span class="num" data-cell="sigma" data-value=${e.sigma}>${f(e.sigma)}</span>.</p>
+      <p>This agent's best action is <span class="num" data-cell="optimum" data-value=${e.optimum}>x* = ${f(e.optimum)}</span>
+        (${e.env === 'gaussian' ? 'its own: spread times a standard normal drawn for it' : 'the first of the means, the same for every agent'}):
+        so μ − x* = <span data-cell="mu-gap" data-value=${e.mean - e.optimum}>${f(e.mean - e.optimum)}</span>.
+        Expected reward of this policy: <span data-cell="expected" data-value=${e.expectedReward}>${f(e.expectedReward)}</span>
+        (at most ${f(e.bestReward)}, with μ = x* and σ → 0).</p>
+      ${gaussianPicture(e)}
+    </section>`;
+  }
+
+  #renderGaussianDraw(e: GaussianStepExplanation) {
+    return html`<section aria-labelledby="h-gaussian-draw">
+      <h3 id="h-gaussian-draw"><span class="n">2</span>Sample the action: x = μ + σ z</h3>
+      <p>The step's standard normal is <span class="num" data-cell="z" data-value=${e.z}>z = ${f(e.z)}</span>
+        (${Math.abs(e.z) < 1 ? 'within one σ of the mean' : Math.abs(e.z) < 2 ? 'between one and two σ out' : 'a draw far out in the tail'}), so</p>
+      <p id="gaussian-action-line">x = ${f(e.mean)} + ${f(e.sigma)} · ${fx(e.z)} = ${f(e.mean)} + ${fx(e.sigmaZ)} =
+        <b class="num" data-cell="x" data-value=${e.action}>${f(e.action)}</b>.</p>
+    </section>`;
+  }
+
+  #renderGaussianReward(e: GaussianStepExplanation) {
+    const noise = e.rewardSd === 0
+      ? html`No noise (noise = 0): <span class="num ${this.#lit('R')}" data-cell="reward" data-value=${e.reward}>R = ${f(e.reward)}</span>.`
+      : html`Noise (sd ${f(e.rewardSd)}) adds <span data-cell="noise" data-value=${e.noise}>${fx(e.noise)}</span>:
+        <span class="num ${this.#lit('R')}" data-cell="reward" data-value=${e.reward}>R = ${f(e.bumpReward)} + ${fx(e.noise)} = ${f(e.reward)}</span>
+        <span class="muted">(the noise is R minus the bump's reward).</span>`;
+    return html`<section aria-labelledby="h-gaussian-reward">
+      <h3 id="h-gaussian-reward"><span class="n">3</span>Reward and baseline</h3>
+      <p id="gaussian-bump-line">x − x* = ${f(e.action)} − ${fx(e.optimum)} = <span data-cell="gap" data-value=${e.gap}>${f(e.gap)}</span>;
+        the bump exp(−(x − x*)² / 2) = exp(−${fx(e.gap)}² / 2) = <span class="num" data-cell="bump" data-value=${e.bump}>${f(e.bump)}</span>,
+        so offset + scale · bump = ${f(e.offset)} + ${f(e.scale)} · ${f(e.bump)} = <span data-cell="bump-reward" data-value=${e.bumpReward}>${f(e.bumpReward)}</span>.</p>
+      <p>${noise}</p>
+      <p>${this.#baselineSentence(e)}</p>
+      <p><span class="num ${this.#lit('advantage')}" id="gaussian-advantage" data-value=${e.advantage}>R − b = ${f(e.reward)} − ${fx(e.baseline)} = ${f(e.advantage)}</span>:
+        ${e.advantage > 0 ? 'better than the baseline, so the policy moves toward x' : e.advantage < 0 ? 'worse than the baseline, so the policy moves away from x' : 'no better or worse than the baseline, so nothing changes'}.</p>
+      ${this.#renderCritic(e)}
+    </section>`;
+  }
+
+  #renderGaussianUpdate(e: GaussianStepExplanation) {
+    const lr = f(e.lr);
+    const wider = e.spreadDelta > 0 ? 'σ grows' : e.spreadDelta < 0 ? 'σ shrinks' : 'σ stays';
+    const why = e.spreadScore > 0 ? 'x was more than one σ from μ' : 'x was within one σ of μ';
+    return html`<section class="wide" aria-labelledby="h-gaussian-update">
+      <h3 id="h-gaussian-update"><span class="n">4</span>Update μ and log σ: each ← itself + lr · (R − b) · ∂ log π(x), lr = ${lr}</h3>
+      <div class="table-wrap"><table id="gaussian-update-table">
+        <thead><tr>
+          <th>parameter</th>
+          <th>before</th>
+          <th>∂ log π(x)</th>
+          <th>update = lr · (R − b) · ∂ log π(x)</th>
+          <th>after = before + update</th>
+        </tr></thead>
+        <tbody>
+          <tr data-param="mu">
+            <td>μ</td>
+            <td data-cell="mu-before" data-value=${e.mean}>${f(e.mean)}</td>
+            <td data-cell="mu-score" data-value=${e.meanScore}><span class="eq">z / σ = ${fx(e.z)} / ${f(e.sigma)} =</span> ${f(e.meanScore)}</td>
+            <td data-cell="mu-delta" data-value=${e.meanDelta}><span class="eq">${lr} · ${fx(e.advantage)} · ${fx(e.meanScore)} =</span> ${f(e.meanDelta)}</td>
+            <td data-cell="mu-after" data-value=${e.meanAfter}><span class="eq">${f(e.mean)} + ${fx(e.meanDelta)} =</span> <b>${f(e.meanAfter)}</b></td>
+          </tr>
+          <tr data-param="log-sigma">
+            <td>log σ</td>
+            <td data-cell="log-sigma-before" data-value=${e.logSigma}>${f(e.logSigma)}</td>
+            <td data-cell="log-sigma-score" data-value=${e.spreadScore}><span class="eq">z² − 1 = ${fx(e.z)}² − 1 =</span> ${f(e.spreadScore)}</td>
+            <td data-cell="log-sigma-delta" data-value=${e.spreadDelta}><span class="eq">${lr} · ${fx(e.advantage)} · ${fx(e.spreadScore)} =</span> ${f(e.spreadDelta)}</td>
+            <td data-cell="log-sigma-after" data-value=${e.logSigmaAfter}><span class="eq">${f(e.logSigma)} + ${fx(e.spreadDelta)} =</span> <b>${f(e.logSigmaAfter)}</b></td>
+          </tr>
+        </tbody>
+      </table></div>
+      <p id="gaussian-update-line">After the step: μ = <b data-cell="mu-new" data-value=${e.meanAfter}>${f(e.meanAfter)}</b>
+        (μ − x* = ${f(e.meanAfter - e.optimum)}), σ = exp(${f(e.logSigmaAfter)}) = <b data-cell="sigma-new" data-value=${e.sigmaAfter}>${f(e.sigmaAfter)}</b>:
+        ${e.advantage === 0 ? 'unchanged' : html`${wider}, since ${why} and R − b is ${e.advantage > 0 ? 'positive' : 'negative'}`}.
+        <span class="muted">Each number is the f32 the engines compute; the replay holds the same bits.</span></p>
+    </section>`;
   }
 
   #armCell(e: StepExplanation | ValueStepExplanation, j: number) {
@@ -605,20 +732,28 @@ export class PgAgentInspector extends LitElement {
     </section>`;
   }
 
-  #renderReward(e: StepExplanation) {
-    const a = e.actionLabel;
+  /** Where b came from, in a sentence (softmax and gaussian steps take the same baselines). */
+  #baselineSentence(e: StepExplanation | GaussianStepExplanation) {
     const earlier = e.step - 1;
-    const baseline = {
-      none: html`No baseline: <span class="num ${this.#lit('b')}">b = 0</span>.`,
+    const contexts = e.kind === 'softmax' ? e.contexts : 1;
+    const context = e.kind === 'softmax' ? e.context : 0;
+    const none = e.kind === 'gaussian' ? 'the update is not centred' : '';
+    return {
+      none: html`No baseline: <span class="num ${this.#lit('b')}">b = 0</span>${none ? `, so ${none}` : ''}.`,
       init: html`No reward seen yet: the baseline starts at its initial value, <span class="num ${this.#lit('b')}">b = ${f(e.baseline)}</span>.`,
       'first-reward': html`No reward seen yet: the baseline takes this first reward itself, <span class="num ${this.#lit('b')}">b = ${f(e.baseline)}</span>, so R − b = 0 and this step changes nothing.`,
       'earlier-mean': html`The baseline is the mean of the ${formatCount(earlier)} earlier reward${earlier === 1 ? '' : 's'}: <span class="num ${this.#lit('b')}">b = ${f(e.baseline)}</span>.`,
       'inclusive-mean': html`The baseline is the mean of all ${formatCount(e.step)} rewards, this one included: <span class="num ${this.#lit('b')}">b = ${f(e.baseline)}</span>.`,
       ema: html`The baseline is the exponential average of the earlier rewards (b ← b + ${f(e.baselineRate)} (R − b) after each): <span class="num ${this.#lit('b')}">b = ${f(e.baseline)}</span>.`,
-      critic: e.contexts > 1
-        ? html`The baseline is the critic's value V(${e.context}) of the context seen, learned from that context's earlier rewards (V(c) ← V(c) + ${f(e.criticLr)} (R − V(c)) after each): <span class="num ${this.#lit('b')}">b = V(${e.context}) = ${f(e.baseline)}</span>.`
+      critic: contexts > 1
+        ? html`The baseline is the critic's value V(${context}) of the context seen, learned from that context's earlier rewards (V(c) ← V(c) + ${f(e.criticLr)} (R − V(c)) after each): <span class="num ${this.#lit('b')}">b = V(${context}) = ${f(e.baseline)}</span>.`
         : html`The baseline is the critic's value V, learned from the earlier rewards (V ← V + ${f(e.criticLr)} (R − V) after each): <span class="num ${this.#lit('b')}">b = V = ${f(e.baseline)}</span>.`,
     }[e.baselineSource];
+  }
+
+  #renderReward(e: StepExplanation) {
+    const a = e.actionLabel;
+    const baseline = this.#baselineSentence(e);
     const where = e.contexts > 1 ? ` in context ${e.context}` : '';
     const noisy = e.env === 'bernoulli' ? `${a} pays 1 with probability ${f(e.expectedReward)} here` : `${a}'s expected reward for this agent${where} is ${f(e.expectedReward)}`;
     return html`<section aria-labelledby="h-reward">
@@ -632,15 +767,17 @@ export class PgAgentInspector extends LitElement {
   }
 
   /** Baseline critic: the critic's own update from this reward, written out. */
-  #renderCritic(e: StepExplanation) {
+  #renderCritic(e: StepExplanation | GaussianStepExplanation) {
     const c = e.critic;
     if (e.baselineMode !== 'critic' || !c) return nothing;
-    const v = e.contexts > 1 ? `V(${e.context})` : 'V';
+    const contexts = e.kind === 'softmax' ? e.contexts : 1;
+    const v = e.kind === 'softmax' && contexts > 1 ? `V(${e.context})` : 'V';
+    const what = e.kind === 'gaussian' ? 'what the action paid' : 'what the arm paid';
     return html`<p id="critic-update">The critic learns from this reward: ${v} ← ${v} + criticLr (R − ${v}) =
       <span data-cell="critic-before" data-value=${c.before}>${f(c.before)}</span> + ${f(e.criticLr)} · (${f(e.reward)} − ${fx(c.before)})
       = ${f(c.before)} + <span data-cell="critic-change" data-value=${c.change}>${fx(c.change)}</span>
-      = <b class="num" data-cell="critic-after" data-value=${c.after}>${f(c.after)}</b>${e.contexts > 1 ? html`; the other contexts' V stay` : nothing}.
-      <span class="muted">R − ${v} = <span data-cell="critic-error" data-value=${c.error}>${f(c.error)}</span> is also the advantage: the critic moves toward what the arm paid.</span></p>`;
+      = <b class="num" data-cell="critic-after" data-value=${c.after}>${f(c.after)}</b>${contexts > 1 ? html`; the other contexts' V stay` : nothing}.
+      <span class="muted">R − ${v} = <span data-cell="critic-error" data-value=${c.error}>${f(c.error)}</span> is also the advantage: the critic moves toward ${what}.</span></p>`;
   }
 
   #renderUpdate(e: StepExplanation) {
@@ -675,6 +812,51 @@ export class PgAgentInspector extends LitElement {
       </table></div>
     </section>`;
   }
+}
+
+/** Points of the policy density and the reward bump in the picture: enough for smooth curves. */
+const kPicturePoints = 96;
+
+/**
+ * The step in one picture: the policy's density N(mu, sigma^2) (filled, scaled to its peak), the
+ * reward bump around x* (dashed, scaled to its peak of 1), x* and the action x drawn.
+ */
+function gaussianPicture(e: GaussianStepExplanation) {
+  const width = 420;
+  const height = 96;
+  const pad = 12;
+  const lo = Math.min(e.mean - 3 * e.sigma, e.optimum - 2.5, e.action);
+  const hi = Math.max(e.mean + 3 * e.sigma, e.optimum + 2.5, e.action);
+  const span = hi - lo || 1;
+  const px = (x: number) => pad + ((x - lo) / span) * (width - 2 * pad);
+  const py = (level: number) => height - 18 - level * (height - 36);
+  let density = `M ${px(lo).toFixed(1)} ${py(0).toFixed(1)}`;
+  let bump = '';
+  for (let i = 0; i <= kPicturePoints; i++) {
+    const x = lo + (span * i) / kPicturePoints;
+    const z = (x - e.mean) / e.sigma;
+    density += ` L ${px(x).toFixed(1)} ${py(Math.exp(-0.5 * z * z)).toFixed(1)}`;
+    bump += `${i === 0 ? 'M' : ' L'} ${px(x).toFixed(1)} ${py(Math.exp(-0.5 * (x - e.optimum) ** 2)).toFixed(1)}`;
+  }
+  density += ` L ${px(hi).toFixed(1)} ${py(0).toFixed(1)} Z`;
+  const xs = px(e.optimum);
+  const xa = px(e.action);
+  const xm = px(e.mean);
+  const base = py(0);
+  return html`<svg class="gaussian-picture" id="gaussian-picture" viewBox="0 0 ${width} ${height}" role="img"
+    aria-label=${`The policy N(${f(e.mean)}, ${f(e.sigma)}²), the reward bump around x* = ${f(e.optimum)}, and the action x = ${f(e.action)}`}>
+    <path d=${density} fill="rgba(29,79,145,0.18)" stroke="#1d4f91" stroke-width="1.5"></path>
+    <path d=${bump} fill="none" stroke="#b35c00" stroke-width="1.5" stroke-dasharray="5 3"></path>
+    <line x1=${pad} x2=${width - pad} y1=${base} y2=${base} stroke="#9aa3ad" stroke-width="1"></line>
+    <line x1=${xm} x2=${xm} y1=${base} y2=${base + 5} stroke="#1d4f91" stroke-width="1.5"></line>
+    <text x=${xm} y=${height - 2} text-anchor="middle" fill="#1d4f91">μ</text>
+    <line x1=${xs} x2=${xs} y1=${py(1) - 2} y2=${base} stroke="#b35c00" stroke-width="1.5"></line>
+    <text x=${xs} y=${py(1) - 5} text-anchor="middle" fill="#b35c00">x*</text>
+    <line x1=${xa} x2=${xa} y1=${base - 14} y2=${base} stroke="#111" stroke-width="2"></line>
+    <circle cx=${xa} cy=${base} r="3.5" fill="#111"></circle>
+    <text x=${xa} y=${base - 17} text-anchor="middle" fill="#111">x</text>
+  </svg>
+  <p class="muted">Blue: the policy's density N(μ, σ²); orange dashed: the reward bump exp(−(x − x*)² / 2), both scaled to their peaks; black: the action drawn.</p>`;
 }
 
 /** The contexts the trajectory's agent sees (1 without a contextual bandit). */

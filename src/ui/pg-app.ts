@@ -31,6 +31,7 @@ import './charts/pg-variance-chart.ts';
 import './charts/pg-seeds-chart.ts';
 import './charts/pg-distribution-chart.ts';
 import './charts/pg-clip-chart.ts';
+import './charts/pg-actions-chart.ts';
 import { fieldErrorsByKey, isBaselineComparison, withBaselineComparison, withGroupParam, withParam } from './config-edit.ts';
 import { elementSnippet, iframeSnippet } from './embed-snippet.ts';
 import { type KeyBinding, KeyboardController } from './keyboard-controller.ts';
@@ -41,7 +42,7 @@ import './pg-key-legend.ts';
 import type { PgKeyLegend } from './pg-key-legend.ts';
 import './pg-present-bar.ts';
 import type { AppCommand } from './pg-present-bar.ts';
-import { type ChartName, chartsToShow, kChartNames, kPresentDefaultView, parseView, presentGrid } from './present.ts';
+import { type ChartName, arrangeCharts, chartsToShow, kChartNames, kPresentDefaultView, parseView, presentGrid } from './present.ts';
 import { noBaselineComparison } from './policy-keys.ts';
 import { VisibilityController } from './visibility-controller.ts';
 import { type Backend, defaultAgents, deviceAgentLimit } from './engine-backend.ts';
@@ -446,6 +447,9 @@ export class PgApp extends LitElement {
       // PPO's own view, where some group takes several passes over its batches (or a view names it).
       case 'clip': return resolveGroups(this.config).some((g) => g.epochs > 1) || parseView(this.view).charts.includes('clip')
         ? html`<div class="card" data-chart=${name}><pg-clip-chart ?fill=${fill}></pg-clip-chart></div>` : nothing;
+      // The gaussian policy's own view, where some group is one (or a view names it).
+      case 'actions': return resolveGroups(this.config).some((g) => g.policy === 'gaussian') || parseView(this.view).charts.includes('actions')
+        ? html`<div class="card" data-chart=${name}><pg-actions-chart ?fill=${fill}></pg-actions-chart></div>` : nothing;
     }
   }
 
@@ -494,7 +498,12 @@ export class PgApp extends LitElement {
     const { backend, notice, session } = this.#engine;
     const problems = [this.#hash.problems, this.#viewProblem(), this.toolNotice].filter((p) => p !== '').join(' · ');
     const groups = session?.groups ?? this.config.groups.length;
-    const charts = chartsToShow(parseView(this.view), false);
+    const view = parseView(this.view);
+    const policies = resolveGroups(this.config).map((g) => g.policy);
+    const charts = arrangeCharts(chartsToShow(view, false), view.charts.length > 0, {
+      arms: policies.some((p) => p !== 'gaussian'),
+      gaussian: policies.includes('gaussian'),
+    });
     return html`
       <header>
         <h1>Policy Gradient Playground</h1>
@@ -503,6 +512,10 @@ export class PgApp extends LitElement {
           ${resolveGroups(this.config).some((g) => g.policy === 'epsilon-greedy')
             ? html`<span id="intro-value">Epsilon-greedy groups learn values instead: each arm's average reward Q(a), choosing the highest
               except with probability ε, a random arm; they have no policy gradient.</span>`
+            : nothing}
+          ${resolveGroups(this.config).some((g) => g.policy === 'gaussian')
+            ? html`<span id="intro-gaussian">Gaussian groups choose a continuous action instead, x ~ N(μ, σ²), and learn μ and log σ by the same
+              rule; each agent's reward peaks at its own best action x*.</span>`
             : nothing}</p>
         ${this.#lede()}
       </header>

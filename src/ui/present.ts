@@ -10,9 +10,10 @@
  * The charts in page order, by their stable short names; new charts join at the end. `study`
  * (the parameter study) shows when the run has two groups or more.
  * `seeds` draws single agents over their group's band, `distribution` the spread across agents
- * at one step, `clip` PPO's clipped share (shown where a group takes several passes).
+ * at one step, `clip` PPO's clipped share (shown where a group takes several passes), `actions`
+ * the gaussian policy's actions across agents (shown where a group is a gaussian policy).
  */
-export const kChartNames = ['probabilities', 'heatmap', 'reward', 'variance', 'policy', 'study', 'seeds', 'distribution', 'clip'] as const;
+export const kChartNames = ['probabilities', 'heatmap', 'reward', 'variance', 'policy', 'study', 'seeds', 'distribution', 'clip', 'actions'] as const;
 export type ChartName = (typeof kChartNames)[number];
 
 /**
@@ -41,6 +42,23 @@ export function parseView(text: string | null | undefined): ParsedView {
 export function chartsToShow(view: ParsedView, present: boolean): readonly ChartName[] {
   if (view.charts.length > 0) return view.charts;
   return present ? kPresentDefaultView : kChartNames;
+}
+
+/** Charts about arms and pi(best arm): a run without arms (every group a gaussian policy) has nothing for them. */
+const kArmCharts: readonly ChartName[] = ['probabilities', 'policy', 'study', 'seeds', 'distribution'];
+
+/**
+ * The page's charts for a run whose groups have arms (`arms`) or are gaussian policies
+ * (`gaussian`), from `charts` (`chartsToShow`); a view that names its charts keeps them as named.
+ * Where some group is gaussian its own chart, `actions`, comes right after the heatmap, and
+ * where no group has arms the charts about arms stay off the page (each would only say why).
+ */
+export function arrangeCharts(charts: readonly ChartName[], named: boolean, families: { arms: boolean; gaussian: boolean }): readonly ChartName[] {
+  if (named || !families.gaussian) return charts;
+  const out = charts.filter((name) => name !== 'actions' && (families.arms || !kArmCharts.includes(name)));
+  const at = out.indexOf('heatmap');
+  out.splice(at + 1, 0, 'actions');
+  return out;
 }
 
 /**

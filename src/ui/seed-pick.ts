@@ -7,7 +7,7 @@
  * f32 softmax the kernels run), as the agents export loads them, so a number here is the number
  * the engines and the agents export hold.
  */
-import { AgentStepper, stepConstants } from '../core/agent.ts';
+import { AgentStepper, gaussianBumpMoment, stepConstants } from '../core/agent.ts';
 import type { AgentStates, Trajectory } from '../core/engine.ts';
 import { softmaxInto } from '../core/policy.ts';
 import type { Params } from '../core/schema.ts';
@@ -23,7 +23,10 @@ export interface AgentSummary {
   probFavourite: Float32Array;
   /** The agent's best arm (its own for gaussian arms). */
   bestArm: Uint8Array;
-  /** The agent's expected reward under its policy now: sum_j pi_j * mean_j (offset and scale applied). */
+  /**
+   * The agent's expected reward under its policy now: sum_j pi_j * mean_j (offset and scale
+   * applied); a gaussian policy's offset + scale E[exp(-(x - x*)^2 / 2)], its pi(best) NaN.
+   */
   expectedReward: Float32Array;
   /** The best arm's expected reward: what the agent would earn with pi(best) = 1. */
   bestReward: Float32Array;
@@ -47,6 +50,16 @@ export function summariseAgents(params: Params, states: AgentStates): AgentSumma
   };
   for (let agent = 0; agent < agents; agent++) {
     stepper.loadAgent(c, params.seed, agent, states.prefs, normals);
+    if (c.kind === 'gaussian') {
+      // No arms: x ~ N(mu, sigma^2) around the optimum x* (arm 0's value); pi(best) does not exist.
+      const gap = states.prefs[agent * k] - stepper.armValue[0];
+      const sigma = Math.exp(states.prefs[agent * k + 1]);
+      out.probBest[agent] = Number.NaN;
+      out.probFavourite[agent] = Number.NaN;
+      out.expectedReward[agent] = c.offset + c.scale * gaussianBumpMoment(0.5, gap, sigma, 0);
+      out.bestReward[agent] = stepper.bestMean;
+      continue;
+    }
     const probs = stepper.probs;
     let favourite = 0;
     let expected = 0;

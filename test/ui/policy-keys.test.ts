@@ -5,14 +5,20 @@ import { kParamSpecs, kPolicies } from '../../src/core/schema.ts';
 import { hasPolicyGradient, kPolicyOnlyKeys, keyApplies, noBaselineComparison, noLearningRate, policiesOf } from '../../src/ui/policy-keys.ts';
 
 describe('which keys belong to which policy', () => {
-  it('names schema keys that groups may set, each for one policy only, and never the policy itself', () => {
+  it('names schema keys that groups may set, each once per policy, shared only by the two policy gradients, and never the policy itself', () => {
     const owned = kPolicies.flatMap((p) => kPolicyOnlyKeys[p]);
-    expect(new Set(owned).size).toBe(owned.length);
+    for (const policy of kPolicies) expect(new Set(kPolicyOnlyKeys[policy]).size, policy).toBe(kPolicyOnlyKeys[policy].length);
     for (const key of owned) expect(kParamSpecs.find((s) => s.key === key)?.scope, key).toBe('group');
     expect(owned).not.toContain('policy');
+    // Softmax and gaussian groups share the REINFORCE step's keys; epsilon-greedy shares none.
+    const shared = kPolicyOnlyKeys.gaussian.filter((key) => kPolicyOnlyKeys.softmax.includes(key));
+    expect([...shared].sort()).toEqual(['baseline', 'baselineInit', 'baselineRate', 'baselineStart', 'criticLr', 'lr']);
+    for (const key of kPolicyOnlyKeys['epsilon-greedy']) expect(kPolicyOnlyKeys.softmax.includes(key) || kPolicyOnlyKeys.gaussian.includes(key), key).toBe(false);
     // The schema's help marks the epsilon-greedy keys as such: the table agrees with it.
     const marked = kParamSpecs.filter((s) => s.help.startsWith('epsilon-greedy:')).map((s) => s.key);
     expect([...kPolicyOnlyKeys['epsilon-greedy']].sort()).toEqual(marked.sort());
+    // The gaussian policy's own key is its initial spread ('gaussian:' also starts the gaussian env's help).
+    expect(kPolicyOnlyKeys.gaussian.filter((key) => !shared.includes(key))).toEqual(['initialStd']);
   });
 
   it('shows a key where some edited group has its policy', () => {

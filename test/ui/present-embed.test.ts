@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { decodeLink } from '../../src/core/link.ts';
 import { attributesToLink, elementSnippet, iframeSnippet, linkToAttributes } from '../../src/ui/embed-snippet.ts';
-import { chartsToShow, kChartNames, kPresentDefaultView, parseView, presentGrid } from '../../src/ui/present.ts';
+import { arrangeCharts, chartsToShow, kChartNames, kPresentDefaultView, parseView, presentGrid } from '../../src/ui/present.ts';
 
 const attrs = (pairs: [string, string][]) => pairs.map(([name, value]) => ({ name, value }));
 
@@ -11,6 +11,18 @@ describe('present mode choices', () => {
     expect(parseView('variance,heatmap,speed')).toEqual({ charts: ['heatmap', 'variance'], unknown: ['speed'] });
     expect(chartsToShow(parseView(''), true)).toEqual(kPresentDefaultView);
     expect(chartsToShow(parseView(null), false)).toEqual(kChartNames);
+  });
+
+  it('the page puts the gaussian policy\'s chart after the heatmap and leaves the arm charts out where no group has arms', () => {
+    const all = chartsToShow(parseView(''), false);
+    expect(arrangeCharts(all, false, { arms: true, gaussian: false })).toEqual(kChartNames);
+    expect(arrangeCharts(all, false, { arms: true, gaussian: true })).toEqual([
+      'probabilities', 'heatmap', 'actions', 'reward', 'variance', 'policy', 'study', 'seeds', 'distribution', 'clip',
+    ]);
+    expect(arrangeCharts(all, false, { arms: false, gaussian: true })).toEqual(['heatmap', 'actions', 'reward', 'variance', 'clip']);
+    // A view that names its charts gets them as named.
+    const named = chartsToShow(parseView('policy,actions'), false);
+    expect(arrangeCharts(named, true, { arms: false, gaussian: true })).toEqual(['policy', 'actions']);
   });
 
   it('charts tile the box in cells close to 16:10: side by side when wide, stacked when tall', () => {

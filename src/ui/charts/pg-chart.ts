@@ -135,6 +135,10 @@ export abstract class PgChart extends LitElement {
   protected note(_session: RunSession): string {
     return '';
   }
+  /** Plots shown, top down (a chart may drop its lower plots for a session; `build` returns as many). */
+  protected shownPlots(_session: RunSession): number {
+    return this.plotCount;
+  }
   /** Why this chart has nothing to plot for the session, shown instead of the plots (or ''). */
   protected unavailable(_session: RunSession): string {
     return '';
@@ -154,11 +158,12 @@ export abstract class PgChart extends LitElement {
     const session = this.session;
     const note = session ? this.note(session) : '';
     const unavailable = session ? this.unavailable(session) : '';
+    const shown = session ? this.shownPlots(session) : this.plotCount;
     return html`<figure>
       <figcaption class="title"><span>${this.heading}</span>${this.controls()}</figcaption>
       ${note ? html`<p class="note" part="note">${note}</p>` : nothing}
       ${unavailable ? html`<p class="unavailable" part="unavailable" role="note">${unavailable}</p>` : nothing}
-      ${this.charts.map((_, i) => html`<div class="plot" part="plot" data-plot=${i} ?hidden=${unavailable !== ''}></div>`)}
+      ${this.charts.map((_, i) => html`<div class="plot" part="plot" data-plot=${i} ?hidden=${unavailable !== '' || i >= shown}></div>`)}
       <p class="caption">${this.caption}</p>
     </figure>`;
   }
@@ -314,6 +319,27 @@ export function contextualGroups(session: RunSession): number[] {
   const out: number[] = [];
   for (let g = 0; g < groups.length; g++) if (groups[g].policy === 'softmax' && groups[g].contexts > 1) out.push(g);
   return out;
+}
+
+/**
+ * Groups of a gaussian policy: a continuous action x ~ N(mu, sigma^2), no arms, so their per-arm
+ * and pi(best arm) statistics are 0 and mean nothing; their histogram bins mu - x* instead.
+ */
+export function gaussianGroups(session: RunSession): number[] {
+  const groups = resolveGroups(session.config);
+  const out: number[] = [];
+  for (let g = 0; g < groups.length; g++) if (groups[g].policy === 'gaussian') out.push(g);
+  return out;
+}
+
+/** The one-line note of a chart that leaves gaussian groups out (`what` they lack), or ''. */
+export function gaussianNote(session: RunSession, left: readonly number[], what: string): string {
+  if (left.length === 0) return '';
+  const names = left.map((g) => session.shortLabels[g] || `group ${g}`);
+  const which = session.groups === 1 ? 'This group is a gaussian policy (a continuous action, no arms)'
+    : left.length === session.groups ? 'Every group is a gaussian policy (a continuous action, no arms)'
+    : `Gaussian groups (${names.join(', ')}) have a continuous action and no arms`;
+  return `${which}, so ${what}; their actions are in “Actions across agents”.`;
 }
 
 /** The one-line note of a chart that leaves contextual groups' per-arm numbers out, or ''. */

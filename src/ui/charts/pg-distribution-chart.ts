@@ -11,6 +11,9 @@
  * Each agent's expected reward under its policy is not in the recorded rows: on request the page
  * reads every group's agents (`Engine.readAgents`) and writes its spread at the current step.
  *
+ * A gaussian group's histogram bins mu - x*, not pi(best): it is left out of the ECDF and the
+ * fractions (its spread is in "Actions across agents"), but its expected rewards are read.
+ *
  * For tests: `shownRow`, `shownStep`, `threshold` (the snapped edge) and `fractions` (per group).
  */
 import { html, nothing, type PropertyValues, css } from 'lit';
@@ -25,7 +28,7 @@ import { formatCount, formatNumber } from '../format.ts';
 import type { RunSession } from '../run-controller.ts';
 import { summariseAgents } from '../seed-pick.ts';
 import type { EndLabel } from './annotations.ts';
-import { PgChart, type PlotSpec, basePlotOptions, probabilityAxis, valueFormatter } from './pg-chart.ts';
+import { PgChart, type PlotSpec, basePlotOptions, gaussianGroups, gaussianNote, probabilityAxis, valueFormatter } from './pg-chart.ts';
 
 const kDefaultThreshold = 0.5;
 
@@ -88,6 +91,16 @@ export class PgDistributionChart extends PgChart {
 
   protected get caption(): string {
     return 'The fraction of agents whose π(best) is below each value (an ECDF, from the recorded 64-bin histograms) at the step chosen; the dashed line is the threshold. A curve that rises early means many agents still doubt their best arm.';
+  }
+
+  protected note(session: RunSession): string {
+    const gaussian = gaussianGroups(session);
+    return gaussian.length === session.groups ? '' : gaussianNote(session, gaussian, 'they have no π(best) and are left out (their expected rewards are read below)');
+  }
+
+  protected unavailable(session: RunSession): string {
+    const gaussian = gaussianGroups(session);
+    return gaussian.length === session.groups ? gaussianNote(session, gaussian, 'there is no π(best arm) to count') : '';
   }
 
   protected willUpdate(changed: PropertyValues): void {
@@ -164,13 +177,15 @@ export class PgDistributionChart extends PgChart {
     const data: number[][] = [this.#edges];
     const labels: EndLabel[] = [];
     this.#ecdfs = [];
+    const gaussian = gaussianGroups(session);
     for (let g = 0; g < session.groups; g++) {
       const column = new Array<number>(kHistogramBins + 1).fill(Number.NaN);
       this.#ecdfs.push(column);
+      if (gaussian.includes(g)) continue;
       const colour = session.colours[g];
       series.push({ label: session.groups > 1 ? session.shortLabels[g] : 'fraction below', stroke: colour.line, width: 2, value, points: { show: false } });
       data.push(column);
-      labels.push({ series: g + 1, text: session.groups > 1 ? session.shortLabels[g] : '', colour: colour.text });
+      labels.push({ series: series.length - 1, text: session.groups > 1 ? session.shortLabels[g] : '', colour: colour.text });
     }
     this.#drawnFrom.row = -2;
     const threshold = this.threshold;
@@ -256,6 +271,7 @@ export class PgDistributionChart extends PgChart {
       </div>
       <ul class="fractions" id="dist-fractions" data-revision=${this.textRevision}>
         ${Array.from({ length: session.groups }, (_, g) => {
+          if (gaussianGroups(session).includes(g)) return nothing;
           const fraction = this.fractions[g];
           const name = session.groups > 1 ? `${session.shortLabels[g]}: ` : '';
           const text = Number.isFinite(fraction) ? `${formatNumber(100 * fraction, 3)}% of agents below ${edge}` : 'no row yet';

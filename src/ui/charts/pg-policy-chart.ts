@@ -3,14 +3,15 @@
  * step, and a last bar for each agent's own best arm with the spread across agents (10-90% whisker,
  * 25-75% box) from the group's histogram. The engine records the spread for the best arm only,
  * so only that bar has one. A contextual group draws the best-arm bar only (the best arm of the
- * context each agent saw): its per-arm means mix turned arms, no one policy's bars.
+ * context each agent saw): its per-arm means mix turned arms, no one policy's bars. A gaussian
+ * group has no arms (a continuous action) and no bars.
  */
 import { customElement } from 'lit/decorators.js';
 import uPlot from 'uplot';
 import { scalarIndex } from '../../core/stats.ts';
 import { withAlpha } from '../palette.ts';
 import type { RunSession } from '../run-controller.ts';
-import { PgChart, type PlotSpec, basePlotOptions, contextualGroups, contextualNote, probabilityAxis, valueFormatter } from './pg-chart.ts';
+import { PgChart, type PlotSpec, basePlotOptions, contextualGroups, contextualNote, gaussianGroups, gaussianNote, probabilityAxis, valueFormatter } from './pg-chart.ts';
 
 /** Share of a slot the bars of all groups take together. */
 const kSlotWidth = 0.8;
@@ -21,6 +22,8 @@ export class PgPolicyChart extends PgChart {
   #series: (number | null)[][] = [];
   /** Per group: on a contextual bandit (no per-arm bars). */
   #contextual: boolean[] = [];
+  /** Per group: a gaussian policy (no bars at all). */
+  #gaussian: boolean[] = [];
 
   protected get heading(): string {
     return 'The policy now';
@@ -32,10 +35,18 @@ export class PgPolicyChart extends PgChart {
 
   protected note(session: RunSession): string {
     const contextual = contextualGroups(session);
-    return contextual.length < session.groups ? contextualNote(session, contextual, 'only their best-arm bar (in the context each agent saw) is drawn') : '';
+    const gaussian = gaussianGroups(session);
+    if (contextual.length + gaussian.length === session.groups) return '';
+    return [contextualNote(session, contextual, 'only their best-arm bar (in the context each agent saw) is drawn'), gaussianNote(session, gaussian, 'they have no bars')]
+      .filter((n) => n !== '').join(' ');
   }
 
   protected unavailable(session: RunSession): string {
+    const gaussian = gaussianGroups(session);
+    if (gaussian.length === session.groups) return gaussianNote(session, gaussian, 'there is no probability of each arm to draw');
+    if (gaussian.length > 0 && contextualGroups(session).length + gaussian.length === session.groups) {
+      return `${gaussianNote(session, gaussian, 'they have no bars')} The other groups are on a contextual bandit: π of the best arm in the context each agent saw is in the charts above.`;
+    }
     return contextualGroups(session).length === session.groups
       ? `${session.groups === 1 ? 'This group is' : 'Every group is'} on a contextual bandit: one policy per context, with the arms turned in each, so the mean π of arm j mixes different arms' roles and is no one policy's bars. π of the best arm in the context each agent saw is in the charts above.`
       : '';
@@ -62,6 +73,8 @@ export class PgPolicyChart extends PgChart {
     this.#series = Array.from({ length: groups }, () => new Array<number | null>(x.length).fill(null));
     const contextual = contextualGroups(session);
     this.#contextual = Array.from({ length: groups }, (_, g) => contextual.includes(g));
+    const gaussian = gaussianGroups(session);
+    this.#gaussian = Array.from({ length: groups }, (_, g) => gaussian.includes(g));
     const value = valueFormatter(3);
     const bars = uPlot.paths.bars?.({ size: [0.92, 80], align: 0 });
     const series: uPlot.Series[] = [{ label: 'arm', value: (_u, v) => (v === null ? '–' : armName(Math.round(v), session.arms, session.config.params.armNames)) }];
@@ -104,6 +117,7 @@ export class PgPolicyChart extends PgChart {
     const groups = session.groups;
     const k = session.arms;
     for (let g = 0; g < groups; g++) {
+      if (this.#gaussian[g]) continue;
       const latest = history.latest[g];
       const column = this.#series[g];
       for (let s = this.#contextual[g] ? k : 0; s <= k; s++) {
@@ -122,6 +136,7 @@ export class PgPolicyChart extends PgChart {
     const px = devicePixelRatio || 1;
     ctx.save();
     for (let g = 0; g < session.groups; g++) {
+      if (this.#gaussian[g]) continue;
       const latest = history.latest[g];
       const q = (name: Parameters<typeof scalarIndex>[0]) => latest[scalarIndex(name)];
       if (Number.isNaN(q('prob_optimal_p10'))) continue;

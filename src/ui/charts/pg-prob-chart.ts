@@ -6,6 +6,7 @@
  * agent's best arm differs, so they sit near 1/k); the "each arm" toggle shows or hides them.
  * A contextual group has no per-arm lines (its arms are turned in each context, so arm j's mean
  * probability is no one policy's); its pi(best arm) is that of the best arm in the context seen.
+ * A gaussian group has no arms at all (a continuous action): it is left out, with a note.
  */
 import { html, nothing, type PropertyValues } from 'lit';
 import { customElement, state } from 'lit/decorators.js';
@@ -14,7 +15,7 @@ import { armLabel } from '../../core/schema.ts';
 import { withAlpha } from '../palette.ts';
 import type { RunSession } from '../run-controller.ts';
 import type { EndLabel } from './annotations.ts';
-import { PgChart, type PlotSpec, basePlotOptions, contextualGroups, contextualNote, kStepAxis, probabilityAxis, stepSeries, valueFormatter } from './pg-chart.ts';
+import { PgChart, type PlotSpec, basePlotOptions, contextualGroups, contextualNote, gaussianGroups, gaussianNote, kStepAxis, probabilityAxis, stepSeries, valueFormatter } from './pg-chart.ts';
 
 /** Up to this many groups draw their 10-90% band (more bands on top of each other read as a grey block). */
 const kMaxBands = 2;
@@ -44,9 +45,17 @@ export class PgProbChart extends PgChart {
 
   protected note(session: RunSession): string {
     const contextual = contextualGroups(session);
-    // With every group contextual the "each arm" toggle is gone: the note says why.
-    const asked = this.#showArms(session) || contextual.length === session.groups;
-    return asked ? contextualNote(session, contextual, 'their per-arm lines are left out') : '';
+    const gaussian = gaussianGroups(session);
+    if (gaussian.length === session.groups) return '';
+    // With every arm group contextual the "each arm" toggle is gone: the note says why.
+    const asked = this.#showArms(session) || contextual.length + gaussian.length === session.groups;
+    const notes = [asked ? contextualNote(session, contextual, 'their per-arm lines are left out') : '', gaussianNote(session, gaussian, 'they have no action probabilities and are left out')];
+    return notes.filter((n) => n !== '').join(' ');
+  }
+
+  protected unavailable(session: RunSession): string {
+    const gaussian = gaussianGroups(session);
+    return gaussian.length === session.groups ? gaussianNote(session, gaussian, 'there are no action probabilities to plot') : '';
   }
 
   protected rebuildOn(changed: PropertyValues): boolean {
@@ -54,13 +63,13 @@ export class PgProbChart extends PgChart {
   }
 
   #showArms(session: RunSession): boolean {
-    if (contextualGroups(session).length === session.groups) return false;
+    if (contextualGroups(session).length + gaussianGroups(session).length === session.groups) return false;
     return this.perArm ?? session.config.params.armNames.length > 0;
   }
 
   protected controls(): unknown {
     const session = this.session;
-    if (!session || contextualGroups(session).length === session.groups) return nothing;
+    if (!session || contextualGroups(session).length + gaussianGroups(session).length === session.groups) return nothing;
     return html`<label title="Show the mean probability of every arm"><input type="checkbox" id="per-arm" .checked=${this.#showArms(session)}
       @change=${(e: Event) => { this.perArm = (e.target as HTMLInputElement).checked; }} />each arm</label>`;
   }
@@ -77,7 +86,9 @@ export class PgProbChart extends PgChart {
     const names = session.config.params.armNames;
     const arms = this.#showArms(session);
     const contextual = contextualGroups(session);
+    const gaussian = gaussianGroups(session);
     for (let g = 0; g < session.groups; g++) {
+      if (gaussian.includes(g)) continue;
       const colour = session.colours[g];
       const group = session.shortLabels[g];
       if (arms && !contextual.includes(g)) {

@@ -10,6 +10,9 @@
  * then each seed is replayed once (`Engine.trajectory`). Per frame the seeds' columns only grow by
  * the new rows (null past the step they were replayed to).
  *
+ * A gaussian group has no pi(best arm) (a continuous action): the chart says so instead of
+ * drawing its zeros, and the group shown by default is one with arms where there is one.
+ *
  * For tests: `seeds` holds what is drawn (each seed's pi(best) after every step it covers) and
  * `summary` what was read.
  */
@@ -26,7 +29,7 @@ import { withAlpha } from '../palette.ts';
 import type { ExactAgentPick } from '../pg-agent-inspector.ts';
 import { type RunSession, type RunStatus, runStatusContext } from '../run-controller.ts';
 import { type AgentSummary, kLockedProbability, lockedOntoWrongArm, probBestAfterSteps, quantileAgents, summariseAgents, worstAgent } from '../seed-pick.ts';
-import { PgChart, type PlotSpec, basePlotOptions, kStepAxis, probabilityAxis, stepSeries, valueFormatter } from './pg-chart.ts';
+import { PgChart, type PlotSpec, basePlotOptions, gaussianGroups, gaussianNote, kStepAxis, probabilityAxis, stepSeries, valueFormatter } from './pg-chart.ts';
 
 /** The quantiles of pi(best) whose agents are drawn by default. */
 const kQuantiles = [0.1, 0.5, 0.9] as const;
@@ -130,8 +133,22 @@ export class PgSeedsChart extends PgChart {
 
   #group(session: RunSession): number {
     if (this.chosenGroup !== null && this.chosenGroup < session.groups) return this.chosenGroup;
-    const index = resolveGroups(session.config).findIndex((params) => params.baseline === 'none');
-    return index < 0 ? 0 : index;
+    const groups = resolveGroups(session.config);
+    const index = groups.findIndex((params) => params.baseline === 'none' && params.policy !== 'gaussian');
+    if (index >= 0) return index;
+    const arms = groups.findIndex((params) => params.policy !== 'gaussian');
+    return arms < 0 ? 0 : arms;
+  }
+
+  #isGaussian(session: RunSession, group: number): boolean {
+    return gaussianGroups(session).includes(group);
+  }
+
+  protected unavailable(session: RunSession): string {
+    const g = this.#group(session);
+    if (!this.#isGaussian(session, g)) return '';
+    const note = gaussianNote(session, [g], 'its agents have no π(best arm) to follow');
+    return session.groups > 1 ? `${session.shortLabels[g] || `Group ${g}`}: ${note.replace(/^Gaussian groups \([^)]*\) have/, 'a gaussian policy has')}` : note;
   }
 
   protected rebuildOn(changed: PropertyValues): boolean {
@@ -169,6 +186,7 @@ export class PgSeedsChart extends PgChart {
       void this.#showPicked();
     }
     const g = this.#group(session);
+    if (this.#isGaussian(session, g)) return;
     if (this.#failed === `${g}:${engine.stepsDone}`) return;
     if (this.summary && this.summary.group === g && this.summary.step === engine.stepsDone) return;
     if (session.history.agents[g] * session.arms > kAutoReadFloats) {
@@ -204,6 +222,7 @@ export class PgSeedsChart extends PgChart {
     const session = this.session;
     if (!engine || !session || engine.stepsDone === 0) return null;
     const g = this.#group(session);
+    if (this.#isGaussian(session, g)) return null;
     const step = engine.stepsDone;
     if (this.summary && this.summary.group === g && this.summary.step === step) return this.summary;
     const generation = this.#generation;
@@ -313,7 +332,7 @@ export class PgSeedsChart extends PgChart {
   /** The pickers and what the last pick found, on a row of their own under the title. */
   protected controls(): unknown {
     const session = this.session;
-    const ready = !!session && !!this.engine && (this.status?.stepsDone ?? 0) > 0;
+    const ready = !!session && !!this.engine && (this.status?.stepsDone ?? 0) > 0 && !this.#isGaussian(session, this.#group(session));
     const g = session ? this.#group(session) : 0;
     const agents = session?.history.agents[g] ?? 0;
     const pickers = session ? html`<form class="pickers" @submit=${this.#onNumber}>
@@ -328,7 +347,8 @@ export class PgSeedsChart extends PgChart {
         <button id="seed-worst" type="button" ?disabled=${!ready || this.busy} @click=${() => void this.#pickWorst()}>Worst final π(best)</button>
         <button id="seed-locked" type="button" ?disabled=${!ready || this.busy} @click=${() => void this.#pickLocked()}>Locked onto a wrong arm</button>
       </form>` : nothing;
-    const message = this.message || (ready ? '' : 'Seeds appear once the run has taken a step and rests (pause, or the end of the budget).');
+    const gaussian = !!session && this.#isGaussian(session, this.#group(session));
+    const message = gaussian ? '' : this.message || (ready ? '' : 'Seeds appear once the run has taken a step and rests (pause, or the end of the budget).');
     return html`<div class="seed-tools">${pickers}<p class="seed-status" id="seed-status" role="status">${message}</p></div>`;
   }
 

@@ -4,7 +4,8 @@
  * kept row or its mean over the last rows, with standard-error bars (how each SE is derived:
  * study-stats.ts). Log x where the values are positive and span two decades or more; an option
  * parameter (baseline, env) puts its values side by side. Groups that differ in no parameter or
- * in several get a sentence saying what the chart needs instead of a plot.
+ * in several get a sentence saying what the chart needs instead of a plot. Both statistics are
+ * about arms: a gaussian group (a continuous action) has no point, and says so.
  */
 import { type PropertyValues, css, html, nothing } from 'lit';
 import { customElement, state } from 'lit/decorators.js';
@@ -14,7 +15,7 @@ import { kHistogramBins } from '../../core/stats.ts';
 import { formatNumber } from '../format.ts';
 import type { RunSession } from '../run-controller.ts';
 import { type StudyAxis, type StudyStatistic, histogramDescribesRow, kStudyStatistics, studyAxis, studyPoint } from '../study-stats.ts';
-import { PgChart, type PlotSpec, basePlotOptions, probabilityAxis } from './pg-chart.ts';
+import { PgChart, type PlotSpec, basePlotOptions, gaussianGroups, gaussianNote, probabilityAxis } from './pg-chart.ts';
 
 const kStatisticLabels: Readonly<Record<StudyStatistic, string>> = {
   mean_prob_optimal: 'mean π(best arm)',
@@ -47,6 +48,8 @@ export class PgStudyChart extends PgChart {
   /** The y column handed to uPlot, filled in place every frame. */
   #y: (number | null)[] = [];
   readonly #point = new Float64Array(2);
+  /** Per point, in x order: a gaussian group's (no point: its arm statistics are 0). */
+  #gaussian: boolean[] = [];
 
   protected get heading(): string {
     return 'Parameter study';
@@ -81,9 +84,14 @@ export class PgStudyChart extends PgChart {
     // Rendered before the plot is built for a new session: the axis comes from the session here.
     const axis = this.session ? studyAxis(this.session.config) : null;
     this.#shownAxis = axis;
-    const problem = !this.session ? 'Waiting for a run.' : axis?.problem ?? '';
+    const session = this.session;
+    const gaussian = session ? gaussianGroups(session) : [];
+    const allGaussian = session !== null && gaussian.length === session.groups;
+    const problem = !session ? 'Waiting for a run.' : axis?.problem || (allGaussian ? gaussianNote(session, gaussian, 'the study\'s statistics, π(best arm) and the fraction choosing the best arm, do not apply') : '');
+    const note = session && !problem ? gaussianNote(session, gaussian, 'they have no point here') : '';
     return html`<figure>
-      <figcaption class="title"><span>${this.heading}</span>${this.controls()}</figcaption>
+      <figcaption class="title"><span>${this.heading}</span>${problem ? nothing : this.controls()}</figcaption>
+      ${note ? html`<p class="note" part="note">${note}</p>` : nothing}
       ${problem ? html`<p class="need" id="study-need" role="status">${problem}</p>` : nothing}
       <div class="plot" part="plot" data-plot="0" ?hidden=${problem !== ''}></div>
       <p class="caption">${problem ? 'Sutton & Barto figure 2.6 style: each group\'s value against the parameter it was swept over.' : this.caption}</p>
@@ -100,6 +108,8 @@ export class PgStudyChart extends PgChart {
     const n = axis.order.length;
     this.#se = new Array<number>(n).fill(Number.NaN);
     this.#groupAt = [...axis.order];
+    const gaussian = gaussianGroups(session);
+    this.#gaussian = axis.order.map((g) => gaussian.includes(g));
     const x = axis.order.map((g) => axis.x[g]);
     const y = new Array<number | null>(n).fill(null);
     this.#y = y;
@@ -171,7 +181,12 @@ export class PgStudyChart extends PgChart {
     if (!axis?.key) return;
     const y = this.#y;
     const fromHistogram = histogramDescribesRow(session.config.params);
+    const gaussian = this.#gaussian;
     for (let i = 0; i < this.#groupAt.length; i++) {
+      if (gaussian[i]) {
+        y[i] = null;
+        continue;
+      }
       studyPoint(session.history, this.#groupAt[i], this.statistic, this.rows, fromHistogram, this.#point);
       y[i] = Number.isFinite(this.#point[0]) ? this.#point[0] : null;
       this.#se[i] = this.#point[1];
