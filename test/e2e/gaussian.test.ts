@@ -205,6 +205,16 @@ describe('the gaussian policy on the page', () => {
         expect(cell.height).toBeGreaterThan(200);
       }
       expect(Number(await page.locator('pg-actions-chart').getAttribute('data-points'))).toBeGreaterThanOrEqual(10);
+      // Presenting, the actions chart is its top plot alone, one legend entry per group.
+      const presented = await page.locator('pg-actions-chart').evaluate((element) => {
+        const root = element.shadowRoot!;
+        const shown = Array.from(root.querySelectorAll<HTMLElement>('.plot'), (plot) => !plot.hidden);
+        const legend = Array.from(root.querySelectorAll<HTMLElement>('.plot[data-plot="0"] .u-legend .u-series'))
+          .filter((row) => row.style.display !== 'none').map((row) => (row.querySelector('th')?.textContent ?? '').trim());
+        return { shown, legend };
+      });
+      expect(presented.shown).toEqual([true, false]);
+      expect(presented.legend).toEqual(['step', '|μ − x*| · baseline', '|μ − x*| · no baseline']);
       await page.screenshot({ path: screenshotPath('gaussian-present.png') });
       expect(errors).toEqual([]);
     } finally {

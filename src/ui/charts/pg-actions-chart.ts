@@ -54,6 +54,11 @@ export class PgActionsChart extends PgChart {
     return `Groups with arms (${others.join(', ')}) choose among arms, not a continuous action: not shown.`;
   }
 
+  /** Presenting, the top plot alone: the spread of mu - x* is each group's heatmap beside it. */
+  protected shownPlots(_session: RunSession): number {
+    return this.fill ? 1 : 2;
+  }
+
   protected unavailable(session: RunSession): string {
     return gaussianGroups(session).length === 0
       ? 'No group is a gaussian policy (policy gaussian): this chart shows the continuous actions such groups draw; the groups here choose among arms (see the probability charts).'
@@ -65,6 +70,7 @@ export class PgActionsChart extends PgChart {
     const value = valueFormatter(3);
     const groups = gaussianGroups(session);
     const single = groups.length === 1;
+    const alone = this.fill;
     this.#groups = groups;
     this.#decoded = groups.map(() => kQuantileColumns.map(() => [] as number[]));
     this.#decodedRows = groups.map(() => 0);
@@ -87,6 +93,8 @@ export class PgActionsChart extends PgChart {
       spread.push({ label: single ? 'mean σ' : `σ · ${group}`, stroke: withAlpha(colour.line, 0.85), width: 1.5, dash: [6, 4], value, points: { show: false } });
       spreadData.push(history.column(g, 'mean_action_std'));
       if (single) spreadLabels.push({ series: spread.length - 1, text: 'σ', colour: colour.text });
+      // Presenting several groups, the legend names each group once (the dashed σ is in the caption's words).
+      else if (alone) spreadUnlisted.push(spread.length - 1);
       const columns = this.#decoded[i];
       gaps.push({ label: single ? 'median μ − x*' : group, stroke: colour.line, width: 2, value, points: { show: false } });
       gapData.push(columns[0]);
@@ -107,11 +115,11 @@ export class PgActionsChart extends PgChart {
           ...basePlotOptions(),
           // From 0 to a little above the largest value: both are distances, 0 at the goal.
           scales: { x: { time: false }, y: { range: (_u, _min, max) => [0, Math.max(0.1, (Number.isFinite(max) ? max : 1) * 1.1)] } },
-          axes: [kBareStepAxis, { label: '|μ − x*|, σ', labelSize: 20, size: kYAxisSize, values: axisValues }],
+          axes: [alone ? kStepAxis : kBareStepAxis, { label: '|μ − x*|, σ', labelSize: 20, size: kYAxisSize, values: axisValues }],
           series: spread,
         },
         data: spreadData as uPlot.AlignedData,
-        height: top,
+        height: alone ? this.plotHeight : top,
         labels: spreadLabels,
         unlisted: spreadUnlisted,
         markers: true,
