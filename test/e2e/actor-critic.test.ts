@@ -6,7 +6,7 @@
  */
 import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type OpenedPage, type Site, catchUpCharts, openPage, screenshotPath, startSite, waitReady, waitRows } from './harness.ts';
+import { type OpenedPage, type Site, catchUpCharts, openPage, screenshotPath, startSite, waitReady, waitRows, runSteps, textOf } from './harness.ts';
 
 let site: Site;
 let opened: OpenedPage | null = null;
@@ -20,14 +20,6 @@ afterAll(async () => {
   await site?.close();
 });
 
-async function text(page: Page, selector: string): Promise<string> {
-  return ((await page.locator(selector).first().textContent()) ?? '').replace(/\s+/g, ' ').trim();
-}
-
-async function runTo(page: Page, steps: number): Promise<void> {
-  await page.evaluate((n) => window.__pgp!.runner.runSteps(n), steps);
-  await page.waitForFunction((n) => window.__pgp!.engine!.stepsDone === n && !window.__pgp!.runner.busy, steps, { timeout: 60_000, polling: 50 });
-}
 
 /** Legend names of the reward chart's bottom plot, and the labels its last frame drew. */
 async function rewardPlot(page: Page): Promise<{ legend: string[]; labels: string[] }> {
@@ -46,7 +38,7 @@ describe('actor-critic on the page', () => {
     await waitReady(page);
     const baselines = await page.evaluate(() => window.__pgp!.config.groups.map((g) => g.baseline));
     expect(baselines).toEqual(['critic', 'average']);
-    await runTo(page, 150);
+    await runSteps(page, 150);
     await waitRows(page, 20);
     await catchUpCharts(page);
 
@@ -54,7 +46,7 @@ describe('actor-critic on the page', () => {
     const vSeries = legend.filter((name) => name.startsWith('V '));
     expect(vSeries).toEqual(['V · critic']);
     expect(labels).toContain('V (critic)');
-    expect(await text(page, 'pg-reward-chart .caption')).toContain("Dashed: the critic's V");
+    expect(await textOf(page, 'pg-reward-chart .caption')).toContain("Dashed: the critic's V");
     // The V plotted is mean_baseline of the critic group; by step 150 it is near the expected reward.
     const [v, expected] = await page.evaluate(() => [window.__pgp!.history!.column(0, 'mean_baseline'), window.__pgp!.history!.column(0, 'mean_expected_reward')]);
     const last = v.length - 1;
@@ -62,11 +54,11 @@ describe('actor-critic on the page', () => {
     expect(Math.abs(v[last] - expected[last])).toBeLessThan(0.5 * (1 + Math.abs(expected[last])));
 
     // Every group is contextual: no per-arm lines and no toggle, with a note; the policy-bars card says why it is empty.
-    expect(await text(page, 'pg-prob-chart .note')).toBe('Every group is on a contextual bandit: one policy per context, with the arms turned in each, so their per-arm lines are left out.');
+    expect(await textOf(page, 'pg-prob-chart .note')).toBe('Every group is on a contextual bandit: one policy per context, with the arms turned in each, so their per-arm lines are left out.');
     expect(await page.locator('pg-prob-chart #per-arm').count()).toBe(0);
-    expect(await text(page, 'pg-prob-chart .caption')).toContain('the best arm is that of the context each agent saw');
-    expect(await text(page, 'pg-policy-chart .unavailable')).toContain('Every group is on a contextual bandit');
-    expect(await text(page, 'pg-heatmap-chart .caption')).toContain('in the context each agent saw');
+    expect(await textOf(page, 'pg-prob-chart .caption')).toContain('the best arm is that of the context each agent saw');
+    expect(await textOf(page, 'pg-policy-chart .unavailable')).toContain('Every group is on a contextual bandit');
+    expect(await textOf(page, 'pg-heatmap-chart .caption')).toContain('in the context each agent saw');
 
     await page.evaluate(() => window.scrollTo(0, 0));
     await page.screenshot({ path: screenshotPath('actor-critic.png'), fullPage: true });
@@ -80,15 +72,15 @@ describe('actor-critic on the page', () => {
     await card.locator('#inspect-group').selectOption('0');
     await card.locator('#inspect-agent').fill('5');
     await card.locator('#inspect-agent').press('Enter');
-    await expect.poll(() => text(page, '#inspect-check'), { timeout: 30_000 }).toContain("agent 5 (every context's preferences and V) now (after step 150)");
-    expect(await text(page, '#inspect-check')).toMatch(/^✓/);
+    await expect.poll(() => textOf(page, '#inspect-check'), { timeout: 30_000 }).toContain("agent 5 (every context's preferences and V) now (after step 150)");
+    expect(await textOf(page, '#inspect-check')).toMatch(/^✓/);
 
     // A step in a context other than 0, so that the preferences shown come from the extra words.
     const truth0 = await page.evaluate(async () => Array.from((await window.__pgp!.engine!.trajectory(0, 5)).contexts));
     const step = truth0.findIndex((c, t) => c !== 0 && t >= 20) + 1;
     expect(step).toBeGreaterThan(0);
     await card.locator('#step-range').fill(String(step));
-    await expect.poll(() => text(page, '#step-shown')).toContain(`step ${step} of 150`);
+    await expect.poll(() => textOf(page, '#step-shown')).toContain(`step ${step} of 150`);
 
     const shown = await card.evaluate((element) => {
       const root = element.shadowRoot!;

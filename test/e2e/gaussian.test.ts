@@ -5,9 +5,8 @@
  * explains a gaussian agent's step with every number the replay's. The landing page and a
  * preset without gaussian groups carry none of it.
  */
-import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type OpenedPage, type Site, catchUpCharts, openPage, screenshotPath, startSite, waitReady, waitRows } from './harness.ts';
+import { type OpenedPage, type Site, catchUpCharts, openPage, screenshotPath, startSite, waitReady, waitRows, runSteps, textOf } from './harness.ts';
 
 let site: Site;
 let opened: OpenedPage | null = null;
@@ -21,14 +20,6 @@ afterAll(async () => {
   await site?.close();
 });
 
-async function text(page: Page, selector: string): Promise<string> {
-  return ((await page.locator(selector).first().textContent()) ?? '').replace(/\s+/g, ' ').trim();
-}
-
-async function runTo(page: Page, steps: number): Promise<void> {
-  await page.evaluate((n) => window.__pgp!.runner.runSteps(n), steps);
-  await page.waitForFunction((n) => window.__pgp!.engine!.stepsDone === n && !window.__pgp!.runner.busy, steps, { timeout: 60_000, polling: 50 });
-}
 
 describe('the gaussian policy on the page', () => {
   it('draws the actions chart for both groups, the heatmap on a mu - x* axis, and notes where arm charts leave the groups out', async () => {
@@ -36,7 +27,7 @@ describe('the gaussian policy on the page', () => {
     const { page, errors } = opened;
     await waitReady(page);
     expect(await page.evaluate(() => window.__pgp!.config.groups.map((g) => g.baseline))).toEqual(['average', 'none']);
-    await runTo(page, 150);
+    await runSteps(page, 150);
     await waitRows(page, 20);
     await catchUpCharts(page);
 
@@ -78,7 +69,7 @@ describe('the gaussian policy on the page', () => {
     expect(heatmap.axis).toContain('μ − x*');
     expect(heatmap.legend).toContain('median');
     expect(heatmap.y).toEqual([-4, 4]);
-    expect(await text(page, 'pg-heatmap-chart .caption')).toContain('A gaussian policy has no arms: each column is the population\'s μ − x*');
+    expect(await textOf(page, 'pg-heatmap-chart .caption')).toContain('A gaussian policy has no arms: each column is the population\'s μ − x*');
 
     // The charts about arms stay off a page where no group has arms (each would only say why).
     for (const tag of ['pg-prob-chart', 'pg-policy-chart', 'pg-distribution-chart', 'pg-study-chart', 'pg-seeds-chart']) {
@@ -88,9 +79,9 @@ describe('the gaussian policy on the page', () => {
     const order = await page.locator('.card[data-chart]').evaluateAll((cards) => [...new Set(cards.map((c) => (c as HTMLElement).dataset.chart))]);
     expect(order.slice(0, 3)).toEqual(['heatmap', 'actions', 'reward']);
     // "Choosing the best arm" is the reward plot alone.
-    expect(await text(page, 'pg-reward-chart .title')).toBe('Reward');
+    expect(await textOf(page, 'pg-reward-chart .title')).toBe('Reward');
     expect(await page.locator('pg-reward-chart').evaluate((e) => (e.shadowRoot!.querySelector('.plot[data-plot="1"]') as HTMLElement).hidden)).toBe(true);
-    expect(await text(page, '#intro-gaussian')).toContain('x ~ N(μ, σ²)');
+    expect(await textOf(page, '#intro-gaussian')).toContain('x ~ N(μ, σ²)');
 
     // The panel: the gaussian keys, not the softmax-only ones.
     const panel = page.locator('pg-controls');
@@ -110,11 +101,11 @@ describe('the gaussian policy on the page', () => {
     await setView('probabilities,policy,study,seeds,distribution');
     await catchUpCharts(page);
     const arms = 'Every group is a gaussian policy (a continuous action, no arms), so';
-    await expect.poll(() => text(page, 'pg-prob-chart .unavailable')).toContain(`${arms} there are no action probabilities to plot`);
-    expect(await text(page, 'pg-policy-chart .unavailable')).toContain(`${arms} there is no probability of each arm to draw`);
-    expect(await text(page, 'pg-distribution-chart .unavailable')).toContain(`${arms} there is no π(best arm) to count`);
-    expect(await text(page, '#study-need')).toContain(`${arms} the study's statistics`);
-    expect(await text(page, 'pg-seeds-chart .unavailable')).toContain('a gaussian policy has a continuous action and no arms');
+    await expect.poll(() => textOf(page, 'pg-prob-chart .unavailable')).toContain(`${arms} there are no action probabilities to plot`);
+    expect(await textOf(page, 'pg-policy-chart .unavailable')).toContain(`${arms} there is no probability of each arm to draw`);
+    expect(await textOf(page, 'pg-distribution-chart .unavailable')).toContain(`${arms} there is no π(best arm) to count`);
+    expect(await textOf(page, '#study-need')).toContain(`${arms} the study's statistics`);
+    expect(await textOf(page, 'pg-seeds-chart .unavailable')).toContain('a gaussian policy has a continuous action and no arms');
     expect(await page.locator('pg-prob-chart #per-arm').count()).toBe(0);
     await setView('');
     expect(errors).toEqual([]);
@@ -127,11 +118,11 @@ describe('the gaussian policy on the page', () => {
     await card.locator('#inspect-group').selectOption('0');
     await card.locator('#inspect-agent').fill('7');
     await card.locator('#inspect-agent').press('Enter');
-    await expect.poll(() => text(page, '#inspect-check'), { timeout: 30_000 }).toContain("agent 7 (its μ, log σ and the critic's V) now (after step 150)");
-    expect(await text(page, '#inspect-check')).toMatch(/^✓/);
+    await expect.poll(() => textOf(page, '#inspect-check'), { timeout: 30_000 }).toContain("agent 7 (its μ, log σ and the critic's V) now (after step 150)");
+    expect(await textOf(page, '#inspect-check')).toMatch(/^✓/);
     const step = 40;
     await card.locator('#step-range').fill(String(step));
-    await expect.poll(() => text(page, '#step-shown')).toContain(`step ${step} of 150`);
+    await expect.poll(() => textOf(page, '#step-shown')).toContain(`step ${step} of 150`);
 
     const shown = await card.evaluate((element) => {
       const root = element.shadowRoot!;
@@ -228,7 +219,7 @@ describe('the gaussian policy on the page', () => {
       try {
         const { page, errors } = other;
         await waitReady(page);
-        await runTo(page, 30);
+        await runSteps(page, 30);
         await waitRows(page, 5);
         await catchUpCharts(page);
         expect(await page.locator('pg-actions-chart').count()).toBe(0);
@@ -236,8 +227,8 @@ describe('the gaussian policy on the page', () => {
         const notes = await page.evaluate(() => Array.from(document.querySelector('pg-app')!.shadowRoot!.querySelectorAll('.card *'))
           .flatMap((el) => (el.shadowRoot ? Array.from(el.shadowRoot.querySelectorAll('.note, .unavailable, #study-need'), (n) => n.textContent ?? '') : [])));
         expect(notes.filter((n) => /gaussian/i.test(n))).toEqual([]);
-        expect(await text(page, 'pg-reward-chart .title')).toBe('Choosing the best arm, and reward');
-        expect((await text(page, 'pg-heatmap-chart .title')).startsWith('π(best arm) across agents')).toBe(true);
+        expect(await textOf(page, 'pg-reward-chart .title')).toBe('Choosing the best arm, and reward');
+        expect((await textOf(page, 'pg-heatmap-chart .title')).startsWith('π(best arm) across agents')).toBe(true);
         await page.evaluate(() => window.scrollTo(0, 0));
         await page.screenshot({ path: screenshotPath(`gaussian-control-${hash === '' ? 'landing' : 'value-vs-policy'}.png`), fullPage: true });
         expect(errors).toEqual([]);

@@ -123,6 +123,17 @@ export async function pauseAndSettle(page: Page): Promise<void> {
   await page.waitForFunction(() => window.__pgp?.runner.busy === false, null, { timeout: 60_000, polling: 50 });
 }
 
+/** The text of the first element `selector` matches, whitespace collapsed. */
+export async function textOf(page: Page, selector: string): Promise<string> {
+  return ((await page.locator(selector).first().textContent()) ?? '').replace(/\s+/g, ' ').trim();
+}
+
+/** Runs `steps` steps through the page's runner and waits until they are done and it is idle. */
+export async function runSteps(page: Page, steps: number): Promise<void> {
+  await page.evaluate((n) => window.__pgp!.runner.runSteps(n), steps);
+  await page.waitForFunction((n) => window.__pgp!.engine!.stepsDone === n && !window.__pgp!.runner.busy, steps, { timeout: 60_000, polling: 50 });
+}
+
 export async function statusText(page: Page): Promise<string> {
   return ((await page.locator('#status').textContent()) ?? '').replace(/\s+/g, ' ').trim();
 }

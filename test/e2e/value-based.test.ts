@@ -5,7 +5,7 @@
  */
 import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type OpenedPage, type Site, catchUpCharts, openPage, screenshotPath, startSite, waitReady, waitRows } from './harness.ts';
+import { type OpenedPage, type Site, catchUpCharts, openPage, screenshotPath, startSite, waitReady, waitRows, runSteps, textOf } from './harness.ts';
 
 let site: Site;
 let opened: OpenedPage | null = null;
@@ -19,14 +19,6 @@ afterAll(async () => {
   await site?.close();
 });
 
-async function text(page: Page, selector: string): Promise<string> {
-  return ((await page.locator(selector).first().textContent()) ?? '').replace(/\s+/g, ' ').trim();
-}
-
-async function runTo(page: Page, steps: number): Promise<void> {
-  await page.evaluate((n) => window.__pgp!.runner.runSteps(n), steps);
-  await page.waitForFunction((n) => window.__pgp!.engine!.stepsDone === n && !window.__pgp!.runner.busy, steps, { timeout: 60_000, polling: 50 });
-}
 
 const param = (page: Page, key: string) => page.locator(`pg-param[data-key="${key}"]`);
 
@@ -35,12 +27,12 @@ describe('epsilon-greedy on the page', () => {
     opened = await openPage(site, { hash: 'preset=value-vs-policy&agents=300&steps=200', paused: true, context: { viewport: { width: 1360, height: 1000 } } });
     const { page, errors } = opened;
     await waitReady(page);
-    await runTo(page, 60);
+    await runSteps(page, 60);
     await waitRows(page, 60);
     await catchUpCharts(page);
 
     const variance = page.locator('pg-variance-chart');
-    expect(await text(page, 'pg-variance-chart .note')).toBe('Epsilon-greedy groups have no policy gradient: not shown.');
+    expect(await textOf(page, 'pg-variance-chart .note')).toBe('Epsilon-greedy groups have no policy gradient: not shown.');
     expect(await variance.locator('.unavailable').count()).toBe(0);
     const drawn = await variance.evaluate((element) => {
       const chart = element as unknown as { drawn: { labels: { text: string }[] }[] };
@@ -81,14 +73,14 @@ describe('epsilon-greedy on the page', () => {
     await card.locator('#inspect-group').selectOption('0');
     await card.locator('#inspect-agent').fill('7');
     await card.locator('#inspect-agent').press('Enter');
-    await expect.poll(() => text(page, '#inspect-check'), { timeout: 30_000 }).toContain('agent 7 (its values Q and pull counts n) now (after step 60)');
-    expect(await text(page, '#inspect-check')).toMatch(/^✓/);
+    await expect.poll(() => textOf(page, '#inspect-check'), { timeout: 30_000 }).toContain('agent 7 (its values Q and pull counts n) now (after step 60)');
+    expect(await textOf(page, '#inspect-check')).toMatch(/^✓/);
     expect(await card.locator('#value-explain').count()).toBe(1);
     expect(await card.locator('#update-table').count()).toBe(0); // no REINFORCE table for it
 
     // Step 30 of its history: the numbers shown are the replay's.
     await card.locator('#step-range').fill('30');
-    await expect.poll(() => text(page, '#step-shown')).toContain('step 30 of 60');
+    await expect.poll(() => textOf(page, '#step-shown')).toContain('step 30 of 60');
     const shown = await card.evaluate((element) => {
       const root = element.shadowRoot!;
       const value = (selector: string) => Number((root.querySelector(selector) as HTMLElement).dataset.value);
@@ -156,7 +148,7 @@ describe('epsilon-greedy on the page', () => {
     opened = await openPage(site, { hash: 'preset=epsilon-greedy&agents=200&steps=100', paused: true });
     const page = opened.page;
     await waitReady(page);
-    await runTo(page, 20);
+    await runSteps(page, 20);
     await catchUpCharts(page);
     expect(await param(page, 'lr').count()).toBe(0);
     expect(await param(page, 'baseline').count()).toBe(0);
@@ -164,13 +156,13 @@ describe('epsilon-greedy on the page', () => {
     expect(await param(page, 'policy').count()).toBe(1);
     expect(await page.locator('pg-controls #compare').isDisabled()).toBe(true);
     const variance = page.locator('pg-variance-chart');
-    expect(await text(page, 'pg-variance-chart .unavailable')).toContain('Every group is epsilon-greedy');
+    expect(await textOf(page, 'pg-variance-chart .unavailable')).toContain('Every group is epsilon-greedy');
     expect(await variance.locator('.plot').first().isVisible()).toBe(false);
     expect(await variance.evaluate((element) => (element as unknown as { points: number }).points)).toBe(0);
     // B does nothing but say why.
     const groups = await page.evaluate(() => window.__pgp!.config.groups.length);
     await page.keyboard.press('b');
-    await expect.poll(() => text(page, '#link-problems')).toContain('epsilon-greedy agents have no baseline');
+    await expect.poll(() => textOf(page, '#link-problems')).toContain('epsilon-greedy agents have no baseline');
     expect(await page.evaluate(() => window.__pgp!.config.groups.length)).toBe(groups);
     // Present mode: the lr slider is there but off.
     await page.keyboard.press('p');
