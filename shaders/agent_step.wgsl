@@ -851,7 +851,7 @@ fn main(
     if (kValueStep && isValueGroup) {
       for (var j = 0u; j < kArms; j++) { counts[j] = state[(kArms + 2u + j) * stride + agentIndex]; }
     }
-    if (kGeneralStep && advantageNorm == kAdvantageNormRunning) { advantageSquare = state[(kArms + 2u + contexts) * stride + agentIndex]; }
+    if (kGeneralStep && !isValueGroup && advantageNorm == kAdvantageNormRunning) { advantageSquare = state[(kArms + 2u + contexts) * stride + agentIndex]; }
     if (!isValueGroup) { critic = state[(kArms + 2u) * stride + agentIndex]; }
     if (kContextStep && isContextGroup) {
       for (var c = 0u; c < contexts; c++) { criticValues[c] = state[(kArms + 2u + c) * stride + agentIndex]; }
@@ -909,7 +909,7 @@ fn main(
     if (kValueStep && isValueGroup) {
       for (var j = 0u; j < kArms; j++) { state[(kArms + 2u + j) * stride + agentIndex] = counts[j]; }
     }
-    if (kGeneralStep && advantageNorm == kAdvantageNormRunning) { state[(kArms + 2u + contexts) * stride + agentIndex] = advantageSquare; }
+    if (kGeneralStep && !isValueGroup && advantageNorm == kAdvantageNormRunning) { state[(kArms + 2u + contexts) * stride + agentIndex] = advantageSquare; }
     if (kContextStep && isContextGroup) {
       for (var c = 0u; c < contexts; c++) { state[(kArms + 2u + c) * stride + agentIndex] = criticValues[c]; }
     } else if (!isValueGroup) {

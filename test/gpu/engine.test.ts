@@ -311,7 +311,8 @@ describe('GPU engine against the CPU reference', () => {
       const sizes = [70, 65, 40, 50, 33, 30];
       const cfg = config({ arms: 4, env: 'gaussian', noise: 1, agents: 70 }, [
         { agents: 70, policy: 'epsilon-greedy', epsilon: 0.1 },
-        { agents: 65, policy: 'epsilon-greedy', epsilon: 0, initialValue: 3, valueStep: 0.1 },
+        // advantageNorm does not act on a value-based group (its extra words are pull counts).
+        { agents: 65, policy: 'epsilon-greedy', epsilon: 0, initialValue: 3, valueStep: 0.1, advantageNorm: 'running' },
         { agents: 40, policy: 'epsilon-greedy', epsilon: 0.3, env: 'bernoulli', means: [0.2, 0.5, 0.8, 0.4] },
         { agents: 50, policy: 'epsilon-greedy', epsilon: 1, env: 'fixed', means: [0, 1, 2, 3], scale: 10, noise: 0 },
         { agents: 33, baseline: 'average' },
