@@ -181,7 +181,7 @@ export const kPresets: readonly Preset[] = Object.freeze([
     'Actor-critic on a contextual bandit: four contexts with reward levels from -5 to +5, a learned V(context) against one average baseline.',
     'Each step an agent sees one of four contexts; each has its own best arm and a level that moves every reward. ' +
       'The critic learns V for each context and subtracts the right one, so only the choice of arm is left in the advantage; ' +
-      'one average baseline cannot follow the levels, its gradient is about three times noisier and it learns more slowly.',
+      'one average baseline cannot follow the levels, its gradient is several times noisier and it learns more slowly.',
     {
       arms: 10, env: 'gaussian', offset: 0, spread: 1, noise: 1, lr: 0.1,
       contexts: 4, contextSpread: 5, criticLr: 0.1,
