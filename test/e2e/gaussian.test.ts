@@ -213,6 +213,25 @@ describe('the gaussian policy on the page', () => {
     }
   });
 
+  it('beside a group with arms: both families\' charts, and the policy bars list only the group that has bars', async () => {
+    const other = await openPage(site, { hash: 'arms=3&agents=100&steps=20&group=policy%3Dgaussian&group=policy%3Dsoftmax', paused: true });
+    try {
+      const { page, errors } = other;
+      await waitReady(page);
+      await runSteps(page, 20);
+      await catchUpCharts(page);
+      const order = await page.locator('.card[data-chart]').evaluateAll((cards) => [...new Set(cards.map((c) => (c as HTMLElement).dataset.chart))]);
+      expect(order).toEqual(expect.arrayContaining(['probabilities', 'heatmap', 'actions', 'policy', 'seeds', 'distribution']));
+      const legend = await page.locator('pg-policy-chart').evaluate((element) => Array.from(element.shadowRoot!.querySelectorAll<HTMLElement>('.u-legend .u-series'))
+        .filter((row) => row.style.display !== 'none').map((row) => (row.querySelector('th')?.textContent ?? '').trim()));
+      expect(legend).toEqual(['arm', 'policy softmax']);
+      expect(await textOf(page, 'pg-policy-chart .note')).toContain('gaussian');
+      expect(errors).toEqual([]);
+    } finally {
+      await other.close();
+    }
+  });
+
   it('the landing page and value-vs-policy carry no gaussian notes and no actions chart', async () => {
     for (const hash of ['', 'preset=value-vs-policy&agents=300&steps=60']) {
       const other = await openPage(site, { hash, paused: true, context: { viewport: { width: 1360, height: 1000 } } });

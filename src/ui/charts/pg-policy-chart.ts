@@ -109,6 +109,8 @@ export class PgPolicyChart extends PgChart {
         hooks: { draw: [(u) => this.#drawSpread(u)] },
       },
       data: [x, ...this.#series] as uPlot.AlignedData,
+      // A gaussian group has no bars: its legend entry would only ever read "–".
+      unlisted: gaussian.map((g) => g + 1),
     };
   }
 
