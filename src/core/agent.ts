@@ -116,10 +116,8 @@ export interface StepConstants {
   epochs: number;
   clipLow: number;
   clipHigh: number;
-  /** Which step takeStep takes (`stepKind`). */
+  /** Which step takeStep takes (`stepKind`; 'plain' is its one-sample path). */
   kind: StepKind;
-  /** kind 'plain': takeStep's one-sample path. */
-  plain: boolean;
   policy: Params['policy'];
   /** epsilon-greedy: epsilon / k for every arm, 1 - epsilon for the greedy arms to share, and the value step (0: sample averages). */
   epsilonShare: number;
@@ -242,7 +240,6 @@ export function stepConstants(params: Params): StepConstants {
     clipLow: params.clip > 0 ? f32(1 - f32(params.clip)) : 0,
     clipHigh: params.clip > 0 ? f32(1 + f32(params.clip)) : 3.4028234663852886e38,
     kind: stepKind(params),
-    plain: isPlainStep(params),
     policy: params.policy,
     epsilonShare: f32(f32(params.epsilon) / params.arms),
     greedyMass: f32(1 - f32(params.epsilon)),
@@ -563,7 +560,7 @@ export class AgentStepper {
       return;
     }
     const criticAt = stateIndex * c.extraWords;
-    if (c.plain) {
+    if (c.kind === 'plain') {
       // One sample, one update (accumulateActionStats reads the sample itself): a path of its own,
       // small enough for V8 to compile the engine's loop around it as one piece.
       this.#drawSample(rewardMean, ema, extra, criticAt, stateIndex, agent, step, 0, step, c);
@@ -876,7 +873,7 @@ export class AgentStepper {
       this.#accumulateGaussianStats(record, base, c);
       return;
     }
-    if (c.plain || c.kind === 'context') {
+    if (c.kind === 'plain' || c.kind === 'context') {
       this.#accumulateSampleStats(record, base, c);
       return;
     }
@@ -909,7 +906,7 @@ export class AgentStepper {
   stepGradient(j: number, c: StepConstants): number {
     if (c.kind === 'value') return 0;
     if (c.kind === 'gaussian') return j === 0 ? (this.advantage * this.#normal) / this.#sigma : j === 1 ? this.advantage * (this.#normal * this.#normal - 1) : 0;
-    return c.plain || c.kind === 'context' ? this.advantage * c.invTemperature * scoreDirection(j, this.action, this.probs) : this.gradient[j] / c.batch;
+    return c.kind === 'plain' || c.kind === 'context' ? this.advantage * c.invTemperature * scoreDirection(j, this.action, this.probs) : this.gradient[j] / c.batch;
   }
 
   /** accumulateActionStats for a gaussian step: its sample, the gradient (A z / sigma, A (z^2 - 1)) in arms 0 and 1. */

@@ -27,7 +27,7 @@
  *   mu <- mu + lr (R - b) z / sigma,   log sigma <- log sigma + lr (R - b) (z^2 - 1)
  * (z / sigma and z^2 - 1 are d log pi(x) / d mu and / d log sigma).
  */
-import { armNormal, extraLayout, gaussianBumpMoment, stepConstants } from './agent.ts';
+import { AgentStepper, armNormal, extraLayout, gaussianBumpMoment, stepConstants } from './agent.ts';
 import type { AgentState, EngineKind, Trajectory, TrajectoryPhase } from './engine.ts';
 import { normalFromU32Pair, philox4x32 } from './philox.ts';
 import { epsilonGreedyInto, sampleArm, scoreDirection, softmaxInto } from './policy.ts';
@@ -601,9 +601,12 @@ export function explainGaussianStep(trajectory: Trajectory, step: number): Gauss
   const params = phase.params;
   const c = stepConstants(params);
   const seed = params.seed >>> 0;
-  const words = new Uint32Array(4);
-  // x* is agent's arm-0 value: a gaussian env's own draw (times spread), a fixed env's first mean.
-  const optimum = c.env === 'gaussian' ? f32(c.spread * armNormal(seed, trajectory.agent, 0, words)) : c.means[0];
+  // x* as the engines load it: the agent's arm-0 value (a gaussian env's own draw times spread, a fixed env's first mean).
+  const stepper = new AgentStepper(k, seed);
+  const normals = Float32Array.from({ length: k }, (_, j) => armNormal(seed, trajectory.agent, j, stepper.words));
+  stepper.loadArms(c, normals, 0);
+  const optimum = stepper.armValue[0];
+  const words = stepper.words;
 
   const before = prefsBefore(trajectory, step, 0);
   const mean = before[0];

@@ -6,7 +6,7 @@
  */
 import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type OpenedPage, type Site, catchUpCharts, openPage, screenshotPath, startSite, waitReady, waitRows, runSteps, textOf } from './harness.ts';
+import { type OpenedPage, type Site, catchUpCharts, openPage, screenshotPath, startSite, waitReady, waitRows, inspectAgent, runSteps, textOf } from './harness.ts';
 
 let site: Site;
 let opened: OpenedPage | null = null;
@@ -67,11 +67,7 @@ describe('actor-critic on the page', () => {
 
   it('the inspector explains a critic agent in the context it saw, with V(c) <- V(c) + criticLr (R - V(c)) as the replay holds it', async () => {
     const page = opened!.page;
-    const card = page.locator('pg-agent-inspector');
-    await card.evaluate((element) => element.scrollIntoView({ block: 'start' }));
-    await card.locator('#inspect-group').selectOption('0');
-    await card.locator('#inspect-agent').fill('5');
-    await card.locator('#inspect-agent').press('Enter');
+    const card = await inspectAgent(page, 0, 5);
     await expect.poll(() => textOf(page, '#inspect-check'), { timeout: 30_000 }).toContain("agent 5 (every context's preferences and V) now (after step 150)");
     expect(await textOf(page, '#inspect-check')).toMatch(/^✓/);
 

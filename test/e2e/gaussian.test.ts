@@ -6,7 +6,7 @@
  * preset without gaussian groups carry none of it.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type OpenedPage, type Site, catchUpCharts, openPage, screenshotPath, startSite, waitReady, waitRows, runSteps, textOf } from './harness.ts';
+import { type OpenedPage, type Site, catchUpCharts, openPage, screenshotPath, startSite, waitReady, waitRows, inspectAgent, runSteps, textOf } from './harness.ts';
 
 let site: Site;
 let opened: OpenedPage | null = null;
@@ -113,11 +113,7 @@ describe('the gaussian policy on the page', () => {
 
   it('the inspector explains a gaussian agent step by step, every number the replay\'s', async () => {
     const page = opened!.page;
-    const card = page.locator('pg-agent-inspector');
-    await card.evaluate((element) => element.scrollIntoView({ block: 'start' }));
-    await card.locator('#inspect-group').selectOption('0');
-    await card.locator('#inspect-agent').fill('7');
-    await card.locator('#inspect-agent').press('Enter');
+    const card = await inspectAgent(page, 0, 7);
     await expect.poll(() => textOf(page, '#inspect-check'), { timeout: 30_000 }).toContain("agent 7 (its μ, log σ and the critic's V) now (after step 150)");
     expect(await textOf(page, '#inspect-check')).toMatch(/^✓/);
     const step = 40;

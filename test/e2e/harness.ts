@@ -6,7 +6,7 @@
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import { type Browser, type BrowserContextOptions, type Page, chromium } from 'playwright-core';
+import { type Browser, type BrowserContextOptions, type Locator, type Page, chromium } from 'playwright-core';
 import { type PreviewServer, build, preview } from 'vite';
 
 export const kRoot = fileURLToPath(new URL('../..', import.meta.url));
@@ -132,6 +132,16 @@ export async function textOf(page: Page, selector: string): Promise<string> {
 export async function runSteps(page: Page, steps: number): Promise<void> {
   await page.evaluate((n) => window.__pgp!.runner.runSteps(n), steps);
   await page.waitForFunction((n) => window.__pgp!.engine!.stepsDone === n && !window.__pgp!.runner.busy, steps, { timeout: 60_000, polling: 50 });
+}
+
+/** Scrolls to the one-agent card and opens agent `agent` of group `group` in it; returns the card. */
+export async function inspectAgent(page: Page, group: number, agent: number): Promise<Locator> {
+  const card = page.locator('pg-agent-inspector');
+  await card.evaluate((element) => element.scrollIntoView({ block: 'start' }));
+  await card.locator('#inspect-group').selectOption(String(group));
+  await card.locator('#inspect-agent').fill(String(agent));
+  await card.locator('#inspect-agent').press('Enter');
+  return card;
 }
 
 export async function statusText(page: Page): Promise<string> {

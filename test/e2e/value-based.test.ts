@@ -5,7 +5,7 @@
  */
 import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type OpenedPage, type Site, catchUpCharts, openPage, screenshotPath, startSite, waitReady, waitRows, runSteps, textOf } from './harness.ts';
+import { type OpenedPage, type Site, catchUpCharts, openPage, screenshotPath, startSite, waitReady, waitRows, inspectAgent, runSteps, textOf } from './harness.ts';
 
 let site: Site;
 let opened: OpenedPage | null = null;
@@ -68,11 +68,7 @@ describe('epsilon-greedy on the page', () => {
 
   it('the inspector explains an epsilon-greedy agent: Q before + (R - Q) / n = Q after, as the replay and the engine hold it', async () => {
     const page = opened!.page;
-    const card = page.locator('pg-agent-inspector');
-    await card.evaluate((element) => element.scrollIntoView({ block: 'start' }));
-    await card.locator('#inspect-group').selectOption('0');
-    await card.locator('#inspect-agent').fill('7');
-    await card.locator('#inspect-agent').press('Enter');
+    const card = await inspectAgent(page, 0, 7);
     await expect.poll(() => textOf(page, '#inspect-check'), { timeout: 30_000 }).toContain('agent 7 (its values Q and pull counts n) now (after step 60)');
     expect(await textOf(page, '#inspect-check')).toMatch(/^✓/);
     expect(await card.locator('#value-explain').count()).toBe(1);
